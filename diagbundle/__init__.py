@@ -1,0 +1,63 @@
+"""diagbundle: collect, redact and pack a diagnostic bundle.
+
+The public API is re-exported here and loaded lazily, so that
+``diagbundle --version`` and ``import diagbundle`` stay fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from diagbundle._version import __version__
+
+if TYPE_CHECKING:
+    from diagbundle.api import BundleResult, CollectorResult, collect, stream
+    from diagbundle.context import Context, looks_binary
+    from diagbundle.errors import (
+        BundleError,
+        DiagbundleError,
+        FormatError,
+        InspectError,
+        UsageError,
+    )
+    from diagbundle.hookspecs import hookimpl
+    from diagbundle.plugins import PluginManager
+    from diagbundle.redaction import Redactor, Rule
+    from diagbundle.types import CliOption, Collector, Format
+
+_EXPORTS = {
+    "collect": "diagbundle.api",
+    "stream": "diagbundle.api",
+    "BundleResult": "diagbundle.api",
+    "CollectorResult": "diagbundle.api",
+    "Context": "diagbundle.context",
+    "looks_binary": "diagbundle.context",
+    "DiagbundleError": "diagbundle.errors",
+    "UsageError": "diagbundle.errors",
+    "FormatError": "diagbundle.errors",
+    "BundleError": "diagbundle.errors",
+    "InspectError": "diagbundle.errors",
+    "hookimpl": "diagbundle.hookspecs",
+    "PluginManager": "diagbundle.plugins",
+    "Redactor": "diagbundle.redaction",
+    "Rule": "diagbundle.redaction",
+    "CliOption": "diagbundle.types",
+    "Collector": "diagbundle.types",
+    "Format": "diagbundle.types",
+}
+
+__all__ = ["__version__", *sorted(_EXPORTS)]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'diagbundle' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

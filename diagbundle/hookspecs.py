@@ -1,0 +1,100 @@
+'''The plugin contract: every hook diagbundle calls, in one place.
+
+Each hook receives a ``register`` callback and calls it once per object it
+contributes, so a plugin can add as many collectors, rules, formats or options
+as it likes (the ``llm`` pattern). Hooks are called plugin by plugin: an
+exception in one plugin's hook marks that plugin as failed and the others go
+on. Hook names start with ``diagbundle_`` so they are easy to grep.
+'''
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import pluggy
+
+if TYPE_CHECKING:
+    from diagbundle.redaction import Rule
+    from diagbundle.types import CliOption, Collector, Format
+
+hookspec = pluggy.HookspecMarker("diagbundle")
+hookimpl = pluggy.HookimplMarker("diagbundle")
+
+
+@hookspec
+def diagbundle_register_collectors(register: Callable[[Collector], None]) -> None:
+    """Register collectors; called once when the plugin manager is built.
+
+    Collector names must be unique across all plugins; a duplicate is
+    refused and reported against the plugin that tried to add it.
+
+    Example::
+
+        from diagbundle import Collector, Context, hookimpl
+
+        def collect_motd(ctx: Context) -> None:
+            ctx.add_file("motd.txt", "/etc/motd")
+
+        @hookimpl
+        def diagbundle_register_collectors(register):
+            register(Collector("motd", "The message of the day", collect_motd))
+    """
+
+
+@hookspec
+def diagbundle_register_redaction_rules(register: Callable[[Rule], None]) -> None:
+    """Register extra redaction rules; called when a bundle's redactor is built.
+
+    Rules apply to every text byte of every bundle, so keep patterns tight.
+
+    Example::
+
+        from diagbundle import Rule, hookimpl
+
+        @hookimpl
+        def diagbundle_register_redaction_rules(register):
+            register(Rule("acme-key", r"\\bacme_[A-Za-z0-9]{32}\\b"))
+    """
+
+
+@hookspec
+def diagbundle_register_formats(register: Callable[[Format], None]) -> None:
+    """Register format-aware redaction steps (HAR, images, ...).
+
+    ``diagbundle redact`` and attached files are offered to each format's
+    ``detect`` in registration order; the first that accepts sanitizes.
+
+    Example::
+
+        from diagbundle import Format, FormatError, hookimpl
+
+        def detect(name, head):
+            return name.endswith(".ini")
+
+        def sanitize(source, redactor, counts):
+            for line in source:
+                key, sep, value = line.partition(b"=")
+                yield key + sep + (b"[REDACTED:ini]\\n" if sep else b"")
+
+        @hookimpl
+        def diagbundle_register_formats(register):
+            register(Format("ini", "INI files, values dropped", detect, sanitize))
+    """
+
+
+@hookspec
+def diagbundle_register_options(register: Callable[[CliOption], None]) -> None:
+    """Register options for ``diagbundle collect`` and ``diagbundle.collect()``.
+
+    Values reach collectors as ``ctx.options[dest]``.
+
+    Example::
+
+        from diagbundle import CliOption, hookimpl
+
+        @hookimpl
+        def diagbundle_register_options(register):
+            register(CliOption(("--motd-path",), "motd_path", "where to read the MOTD",
+                               default="/etc/motd"))
+    """

@@ -1,0 +1,80 @@
+"""The objects plugins register: collectors, formats and CLI options.
+
+They are frozen dataclasses so a registered object cannot change under the
+runner's feet, and each carries a ``name`` so duplicates can be refused.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import IO, TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from diagbundle.context import Context
+    from diagbundle.redaction import Redactor
+
+
+@dataclass(frozen=True)
+class Collector:
+    """Something that puts files into the bundle.
+
+    ``collect`` receives a :class:`~diagbundle.context.Context`, the only way
+    to add bytes. ``check`` runs first, serially, before anything is written:
+    it returns a reason to skip (``"no display"``) or ``None`` to run, and may
+    raise :class:`~diagbundle.errors.UsageError` to stop the whole run (a
+    missing ``--attach`` file). ``plan`` lists the sources the collector would
+    read, for ``--dry-run``.
+    """
+
+    name: str
+    description: str
+    collect: Callable[[Context], None]
+    check: Callable[[Context], str | None] | None = None
+    plan: Callable[[Context], list[str]] | None = None
+    timeout: float | None = None
+    max_bytes: int | None = None
+    needs_network: bool = False
+
+
+@dataclass(frozen=True)
+class Format:
+    """A format-aware redaction step (HAR, images, ...).
+
+    ``detect(name, head)`` sees the file name and up to the first 64 KiB.
+    ``sanitize(source, redactor, counts)`` reads the whole input and yields
+    the sanitized bytes; it raises :class:`~diagbundle.errors.FormatError` to
+    fail closed. ``text`` says whether the output is text that still goes
+    through the global redactor afterwards (it does for HAR; images are
+    binary and are handled entirely by their step).
+    """
+
+    name: str
+    description: str
+    detect: Callable[[str, bytes], bool]
+    sanitize: Callable[[IO[bytes], Redactor, Counter[str]], Iterator[bytes]]
+    media_type: str = "application/octet-stream"
+    text: bool = True
+
+
+@dataclass(frozen=True)
+class CliOption:
+    """An option a plugin adds to ``diagbundle collect`` and ``collect()``.
+
+    ``dest`` is the keyword of :func:`diagbundle.collect` and the key in
+    ``Context.options``. ``action`` is ``"store"`` (one value), ``"append"``
+    (repeatable) or ``"store_true"`` (a flag).
+    """
+
+    flags: tuple[str, ...]
+    dest: str
+    help: str
+    action: Literal["store", "append", "store_true"] = "store"
+    metavar: str | None = None
+    default: Any = None
+    name: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.name:
+            object.__setattr__(self, "name", self.dest)
