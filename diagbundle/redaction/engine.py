@@ -1,140 +1,589 @@
 """Streaming, boundary-safe redaction with consistent pseudonyms.
 
-Text is redacted one line at a time: no rule may match across a line break
-(multi-line formats such as PEM blocks are the exception and are handled by
-state kept between lines), so the output depends only on the content, never
-on how the input was chunked.
+The output is a function of the content only, never of how it was chunked:
+
+* Text is redacted line by line (a line ends at ``\\n``); no rule sees a
+  line break. Each rule runs with Python ``re`` on the line alone, and the
+  matches of all rules are resolved together (overlapping secrets merge,
+  PII never overlaps a secret), then replaced in one go.
+* A prefilter (:mod:`diagbundle.redaction.prefilter`) picks the lines where
+  some rule might match; every other line is copied untouched. It only
+  makes things fast: the decision is always the exact ``re`` one.
+* A line longer than :data:`WINDOW` characters (a 100 MB minified JSON) is
+  cut into windows at positions that depend only on its content: a window
+  commits its text up to ``WINDOW - MARGIN`` (or the end of a match that
+  crosses that point) and the next window starts there. Memory stays
+  bounded; a secret longer than ``MARGIN`` that touches a window's end is
+  continued into the next window rather than let through.
+* Multi-line PEM blocks are the one thing that spans lines: a state carried
+  from line to line, again independent of chunking.
 """
 
 from __future__ import annotations
 
 import codecs
-import hashlib
-import hmac
+import getpass
 import re
-import secrets
+import socket
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
-from typing import Literal
+from dataclasses import dataclass
 
-#: Lines longer than this are cut at the last separator before the limit so a
-#: single 100 MB line cannot hold the whole input in memory.
-MAX_LINE = 1 << 20
+from diagbundle.redaction.prefilter import Prefilter, make_prefilter, project
+from diagbundle.redaction.pseudonyms import Pseudonyms
+from diagbundle.redaction.rule import TAG, Rule
+from diagbundle.redaction.rules import DEFAULT_PII, PII_KINDS, default_rules, literal_rule
+
+__all__ = ["MARGIN", "WINDOW", "Redactor", "Rule"]
+
+#: Longest piece of a single line redacted at once (characters).
+WINDOW = 1 << 20
+#: How much of a window's end is left to the next window, so a match that
+#: starts near a cut is seen whole (any match shorter than this is exact).
+MARGIN = 64 << 10
+#: Lines are batched up to about this many characters per prefilter pass.
+BLOCK = 1 << 20
+
+#: What a secret cut by a window's end continues with in the next window.
+_CONTINUATION = re.compile(r"[^\s\"'\\,;&<>]+")
+_QUOTE_OR_BACKSLASH = re.compile(r'["\\]')
+_ENCODE_ERRORS = "diagbundle-surrogates"
+
+
+def _encode_errors(err: UnicodeError) -> tuple[bytes, int]:
+    """Invalid UTF-8 that came in (surrogate escapes) goes out as the same bytes."""
+    if not isinstance(err, UnicodeEncodeError):
+        raise err
+    out = bytearray()
+    for ch in err.object[err.start : err.end]:
+        code = ord(ch)
+        out += bytes([code - 0xDC00]) if 0xDC80 <= code <= 0xDCFF else "\ufffd".encode()
+    return bytes(out), err.end
+
+
+codecs.register_error(_ENCODE_ERRORS, _encode_errors)
+
+
+def encode(text: str) -> bytes:
+    """UTF-8, restoring the original bytes of invalid input."""
+    return text.encode("utf-8", _ENCODE_ERRORS)
+
+
+@dataclass
+class _State:
+    """What one stream carries from line to line."""
+
+    block: Rule | None = None  # inside a multi-line block (PEM) of this rule
+    continuation: Rule | None = None  # a secret ran into the previous window's end
 
 
 @dataclass(frozen=True)
-class Rule:
-    """One redaction rule: a regular expression and what to put in its place.
+class _Compiled:
+    """A snapshot of the rule set, so add_rule() never disturbs a running stream."""
 
-    ``kind="secret"`` replaces the match (or ``group``) with
-    ``[REDACTED:<name>]``; ``kind="pii"`` replaces it with a pseudonym such as
-    ``<email-1>``, the same for the same value everywhere in one bundle.
-    """
-
-    name: str
-    pattern: str
-    kind: Literal["secret", "pii"] = "secret"
-    group: int | str = 0
-    flags: int = 0
-    validate: Callable[[str], bool] | None = None
-    compiled: re.Pattern[str] = field(init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "compiled", re.compile(self.pattern, self.flags))
-
-
-DEFAULT_RULES: tuple[Rule, ...] = (
-    Rule("private-key", r"-----BEGIN [A-Z ]*PRIVATE KEY-----"),
-    Rule("bearer", r"(?i)\b(?:bearer|basic|token)\s+([A-Za-z0-9._~+/=-]{8,})", group=1),
-    Rule(
-        "password",
-        r"(?i)\b[\w-]*(?:password|passwd|pwd|secret|token|api_?key)[\w-]*\b[\"']?\s*[:=]\s*[\"']?([^\s\"',;&]+)",
-        group=1,
-    ),
-    Rule("email", r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\b", kind="pii"),
-)
+    rules: tuple[Rule, ...]
+    prefilter: Prefilter
+    always: int  # mask of rules without a trigger: tried on every line
 
 
 class Redactor:
     """Redacts text and byte streams; one instance per bundle.
 
     The instance holds the per-bundle HMAC key that makes pseudonyms
-    consistent; the key and :meth:`mapping` never go into the bundle.
+    consistent; the key and :meth:`mapping` never go into the bundle. It is
+    safe to use from several threads at once.
+
+    ``pii`` lists the PII kinds to pseudonymise (``email``, ``ip``, ``mac``,
+    ``user``, ``host``, ``phone``; default all but ``phone``). ``username`` and
+    ``hostname`` are replaced wherever they appear: ``None`` detects the
+    current ones, ``False`` turns this off. ``allow`` values and
+    ``allow_patterns`` (full matches) are never replaced. ``engine`` picks
+    the prefilter: ``"auto"`` (Hyperscan if installed), ``"hyperscan"`` or
+    ``"python"``; the output is the same.
     """
 
-    def __init__(self, rules: Iterable[Rule] | None = None, *, key: bytes | None = None) -> None:
-        self._rules: list[Rule] = list(DEFAULT_RULES if rules is None else rules)
-        self._key = key or secrets.token_bytes(32)
+    def __init__(
+        self,
+        rules: Iterable[Rule] | None = None,
+        *,
+        key: bytes | None = None,
+        pii: Iterable[str] | None = None,
+        allow: Iterable[str] = (),
+        allow_patterns: Iterable[str] = (),
+        username: str | bool | None = None,
+        hostname: str | bool | None = None,
+        engine: str = "auto",
+    ) -> None:
+        kinds = DEFAULT_PII if pii is None else frozenset(pii)
+        unknown = set(kinds) - PII_KINDS
+        if unknown:
+            raise ValueError(f"unknown PII kind(s): {', '.join(sorted(unknown))}")
+        if rules is None:
+            self._rules = default_rules(kinds)
+        else:
+            self._rules = list(rules)
+        if "user" in kinds:
+            self._add_literal("username", "user", username, rules is None, _current_user)
+        if "host" in kinds:
+            self._add_literal("hostname", "host", hostname, rules is None, _current_host)
+        self._allow = frozenset(allow)
+        try:
+            self._allow_patterns = tuple(re.compile(p) for p in allow_patterns)
+        except re.error as err:
+            raise ValueError(f"invalid allow pattern: {err}") from err
+        self._engine = engine
+        self._pseudonyms = Pseudonyms(key)
         self._lock = threading.Lock()
-        self._numbers: dict[tuple[str, bytes], str] = {}
-        self._mapping: dict[str, str] = {}
+        self._compiled: _Compiled | None = None
+        self._snapshot()  # fail now, not in the middle of a bundle
 
+    def _add_literal(
+        self, name: str, label: str, value: str | bool | None, default_on: bool,
+        detect: Callable[[], str | None],
+    ) -> None:
+        if value is False or (value is None and not default_on):
+            return
+        literal = detect() if value is None or value is True else value
+        if not literal:
+            return
+        for part in dict.fromkeys((literal, literal.split(".", 1)[0])):
+            rule = literal_rule(name, label, part)
+            if rule is not None:
+                self._rules.append(rule)
+
+    # -- rules ---------------------------------------------------------------------
     def add_rule(self, rule: Rule) -> None:
-        """Add a rule, for plugins and configuration."""
-        self._rules.append(rule)
+        """Add a rule (plugins, configuration); it applies to streams started after."""
+        if not isinstance(rule, Rule):
+            raise TypeError(f"add_rule() expects a Rule, got {type(rule).__name__}")
+        with self._lock:
+            self._rules.append(rule)
+            self._compiled = None
 
     @property
     def rules(self) -> tuple[Rule, ...]:
         return tuple(self._rules)
 
+    @property
+    def engine(self) -> str:
+        """Which prefilter runs: ``"hyperscan"`` or ``"python"``."""
+        return self._snapshot().prefilter.name
+
+    def _snapshot(self) -> _Compiled:
+        with self._lock:
+            if self._compiled is None:
+                rules = tuple(self._rules)
+                always = 0
+                for index, rule in enumerate(rules):
+                    if not rule.triggers:
+                        always |= 1 << index
+                prefilter = make_prefilter([r.triggers for r in rules], self._engine)
+                self._compiled = _Compiled(rules, prefilter, always)
+            return self._compiled
+
+    def _allowed(self, value: str) -> bool:
+        return value in self._allow or any(p.fullmatch(value) for p in self._allow_patterns)
+
+    # -- pseudonyms ----------------------------------------------------------------
     def pseudonym(self, kind: str, value: str) -> str:
         """Return the bundle-wide pseudonym for ``value``, e.g. ``<email-1>``."""
-        digest = hmac.new(self._key, value.encode("utf-8", "surrogateescape"), hashlib.sha256)
-        slot = (kind, digest.digest())
-        with self._lock:
-            tag = self._numbers.get(slot)
-            if tag is None:
-                count = sum(1 for k, _ in self._numbers if k == kind) + 1
-                tag = f"<{kind}-{count}>"
-                self._numbers[slot] = tag
-                self._mapping[tag] = value
-            return tag
+        return self._pseudonyms.get(kind, value)
 
     def mapping(self) -> dict[str, str]:
         """Pseudonym to original value; kept on the user's machine only."""
-        with self._lock:
-            return dict(self._mapping)
+        return self._pseudonyms.mapping()
 
-    def redact(self, text: str, counts: Counter[str] | None = None) -> str:
-        """Redact a whole string (any number of lines)."""
-        return "".join(self._redact_line(line, counts) for line in text.splitlines(keepends=True))
+    # -- redaction -------------------------------------------------------------------
+    def redact(self, text: str, counts: Counter[str] | None = None, *, json: bool = False) -> str:
+        """Redact a whole string (any number of lines).
+
+        ``json=True`` keeps JSON valid: a replacement outside a string
+        (a card number written as a number) is quoted.
+        """
+        return "".join(self._pieces([text], counts, json))
 
     def stream(
-        self, chunks: Iterable[bytes | str], counts: Counter[str] | None = None
+        self,
+        chunks: Iterable[bytes | str],
+        counts: Counter[str] | None = None,
+        *,
+        json: bool = False,
     ) -> Iterator[bytes]:
-        """Redact a stream of chunks; yields UTF-8 bytes.
+        """Redact a stream of chunks of any size; yields UTF-8 bytes.
 
         Invalid UTF-8 is carried through unchanged (surrogateescape).
         """
+        for piece in self._pieces(chunks, counts, json):
+            yield encode(piece)
+
+    def _pieces(
+        self, chunks: Iterable[bytes | str], counts: Counter[str] | None, json: bool
+    ) -> Iterator[str]:
+        run = _Run(self, self._snapshot(), counts, json)
         decoder = codecs.getincrementaldecoder("utf-8")("surrogateescape")
-        pending = ""
+        pending: list[str] = []
+        size = 0
         for chunk in chunks:
-            text = decoder.decode(chunk) if isinstance(chunk, bytes) else chunk
-            pending += text
-            lines = pending.splitlines(keepends=True)
-            pending = lines.pop() if lines and not lines[-1].endswith(("\n", "\r")) else ""
-            out = "".join(self._redact_line(line, counts) for line in lines)
+            if isinstance(chunk, str):
+                text = decoder.decode(b"", final=True) + chunk
+                decoder.reset()
+            else:
+                text = decoder.decode(chunk)
+            if not text:
+                continue
+            newline = text.rfind("\n")
+            if newline < 0:
+                pending.append(text)
+                size += len(text)
+                if size >= WINDOW:
+                    line = "".join(pending)
+                    out, used = run.windows(line)
+                    run.mid_line = True
+                    pending, size = [line[used:]], len(line) - used
+                    if out:
+                        yield out
+                continue
+            pending.append(text[: newline + 1])
+            out = run.block("".join(pending))
+            rest = text[newline + 1 :]
+            pending, size = ([rest], len(rest)) if rest else ([], 0)
             if out:
-                yield out.encode("utf-8", "surrogateescape")
-        pending += decoder.decode(b"", final=True)
-        if pending:
-            yield self._redact_line(pending, counts).encode("utf-8", "surrogateescape")
+                yield out
+        tail = "".join(pending) + decoder.decode(b"", final=True)
+        if tail:
+            yield run.block(tail)
 
-    def _redact_line(self, line: str, counts: Counter[str] | None) -> str:
-        for rule in self._rules:
-            line = rule.compiled.sub(lambda m, r=rule: self._replace(r, m, counts), line)
-        return line
 
-    def _replace(self, rule: Rule, match: re.Match[str], counts: Counter[str] | None) -> str:
-        value = match.group(rule.group)
-        if value is None or (rule.validate is not None and not rule.validate(value)):
-            return match.group(0)
-        if counts is not None:
-            counts[rule.name] += 1
-        new = self.pseudonym(rule.name, value) if rule.kind == "pii" else f"[REDACTED:{rule.name}]"
-        start, end = match.span(rule.group)
-        base = match.start(0)
-        whole = match.group(0)
-        return whole[: start - base] + new + whole[end - base :]
+def _current_user() -> str | None:
+    try:
+        return getpass.getuser()
+    except Exception:  # no user name in the environment or the password database
+        return None
+
+
+def _current_host() -> str | None:
+    try:
+        return socket.gethostname()
+    except OSError:
+        return None
+
+
+class _Run:
+    """One redaction pass over one input: the rule snapshot plus per-stream state."""
+
+    def __init__(
+        self, owner: Redactor, compiled: _Compiled, counts: Counter[str] | None, json: bool
+    ) -> None:
+        self.owner = owner
+        self.rules = compiled.rules
+        self.prefilter = compiled.prefilter
+        self.always = compiled.always
+        self.counts = counts
+        self.json = json
+        self.state = _State()
+        #: Part of the current line was already redacted in windows.
+        self.mid_line = False
+        #: JSON lexer state at the current position of a long line:
+        #: 0 outside a string, 1 inside, 2 inside right after a backslash.
+        self.json_state = 0
+
+    # -- blocks of complete lines ------------------------------------------------------
+    def block(self, text: str) -> str:
+        """Redact ``text``: complete lines (the last one may lack its ``\\n`` at the end)."""
+        out: list[str] = []
+        pos = 0
+        end = len(text)
+        while pos < end:
+            stop = min(pos + BLOCK, end)
+            if stop < end:
+                cut = text.rfind("\n", pos, stop)
+                if cut < 0:  # one long line: take it whole, windows bound the work
+                    cut = text.find("\n", stop)
+                    stop = end if cut < 0 else cut + 1
+                else:
+                    stop = cut + 1
+            self._slice(text[pos:stop], out)
+            pos = stop
+        return "".join(out)
+
+    def _slice(self, text: str, out: list[str]) -> None:
+        pos = 0
+        end = len(text)
+        if self.mid_line or self.state.block is not None or self.state.continuation is not None:
+            pos = self._one_line(text, 0, None, out)
+        if self.always:
+            while pos < end:
+                pos = self._one_line(text, pos, None, out)
+            return
+        if pos >= end:
+            return
+        found = self.prefilter.candidates(project(text))
+        for start in sorted(found):
+            if start < pos:
+                continue
+            out.append(text[pos:start])
+            pos = self._one_line(text, start, found[start], out)
+            while self.state.block is not None and pos < end:
+                pos = self._one_line(text, pos, None, out)
+        out.append(text[pos:])
+
+    def _one_line(self, text: str, start: int, mask: int | None, out: list[str]) -> int:
+        """Redact the line starting at ``start``; returns where the next one starts."""
+        newline = text.find("\n", start)
+        stop = len(text) if newline < 0 else newline + 1
+        out.append(self.line(text[start:stop], mask))
+        return stop
+
+    def line(self, line: str, mask: int | None) -> str:
+        """Redact one line (with its terminator, if any), or the rest of one."""
+        content, ending = _split_ending(line)
+        out = ""
+        if len(content) >= WINDOW:
+            out, used = self.windows(content)
+            content, mask = content[used:], None
+        out += self._tail(content, mask) + ending
+        self.mid_line = False
+        self.json_state = 0
+        return out
+
+    def _tail(self, content: str, mask: int | None) -> str:
+        """Redact the (last) piece of a line, up to its real end."""
+        prefix = ""
+        if self.state.block is not None:
+            rule = self.state.block
+            assert rule.compiled_end is not None
+            end = rule.compiled_end.search(content)
+            if end is None:
+                return ""
+            self.state.block = None
+            content = content[end.end() :]
+            mask = None
+        if self.state.continuation is not None:
+            rule, self.state.continuation = self.state.continuation, None
+            run = _CONTINUATION.match(content)
+            if run is not None:
+                prefix = f"[REDACTED:{rule.name}]"
+                content = content[run.end() :]
+            mask = None
+        if mask is None:
+            mask = self._mask(content)
+        if not mask or not content:
+            return prefix + content
+        redacted, _ = self._decide(content, mask, None)
+        return prefix + redacted
+
+    def _mask(self, piece: str) -> int:
+        found = self.prefilter.candidates(project(piece))
+        mask = self.always
+        for value in found.values():
+            mask |= value
+        return mask
+
+    # -- long lines -------------------------------------------------------------------
+    def windows(self, line: str) -> tuple[str, int]:
+        """Redact whole windows of a long line (no ``\\n`` in it).
+
+        Returns the output and how much of ``line`` it covers; the rest,
+        shorter than :data:`WINDOW`, waits for more text or the line's end.
+        """
+        out: list[str] = []
+        pos = 0
+        while len(line) - pos >= WINDOW:
+            window = line[pos : pos + WINDOW]
+            limit = WINDOW - MARGIN
+            if self.state.block is not None:
+                rule = self.state.block
+                assert rule.compiled_end is not None
+                end = rule.compiled_end.search(window, 0, limit + 128)
+                if end is None:
+                    pos += limit
+                    continue
+                self.state.block = None
+                pos += end.end()
+                continue
+            prefix = ""
+            skip = 0
+            if self.state.continuation is not None:
+                rule, self.state.continuation = self.state.continuation, None
+                run = _CONTINUATION.match(window, 0, limit)
+                if run is not None:
+                    prefix, skip = f"[REDACTED:{rule.name}]", run.end()
+            if skip >= limit:
+                self.state.continuation = rule
+                out.append(prefix)
+                pos += skip
+                continue
+            piece = window[skip:]
+            redacted, commit = self._decide(piece, self._mask(piece), limit - skip)
+            if self.json:
+                self.json_state = _json_scan(piece, self.json_state, commit)[1]
+            out.append(prefix + redacted)
+            pos += skip + commit
+        return "".join(out), pos
+
+    # -- the exact decision ---------------------------------------------------------------
+    def _decide(self, content: str, mask: int, limit: int | None) -> tuple[str, int]:
+        """Find, resolve and apply every match in ``content`` (one line or window).
+
+        With a ``limit`` (a window), only matches starting before it count and
+        the text is committed up to the limit or the end of a match that
+        crosses it; returns the redacted committed text and its length.
+        """
+        rules = self.rules
+        protected = [m.span() for m in TAG.finditer(content)] if _has_tag(content) else []
+        secrets: list[tuple[int, int, int]] = []
+        pii: list[tuple[int, int, int]] = []
+        owner = self.owner
+        while mask:
+            low = mask & -mask
+            mask ^= low
+            index = low.bit_length() - 1
+            rule = rules[index]
+            search = rule.compiled.search
+            group = rule.group
+            validate = rule.validate
+            found = secrets if rule.kind == "secret" else pii
+            pos = 0
+            while True:
+                match = search(content, pos)
+                if match is None:
+                    break
+                start, end = match.span(group)
+                value = match.group(group)
+                if limit is not None and start >= limit >= 0:
+                    break
+                if (
+                    start < 0
+                    or start == end
+                    or _overlaps(start, end, protected)
+                    or owner._allowed(value)
+                    or (validate is not None and not validate(value))
+                ):
+                    pos = match.start() + 1
+                else:
+                    found.append((start, end, index))
+                    pos = max(match.end(), match.start() + 1)
+                if pos > len(content):
+                    break
+        if not secrets and not pii:
+            commit = len(content) if limit is None else limit
+            return content[:commit], commit
+        return self._apply(content, secrets, pii, limit)
+
+    def _apply(
+        self,
+        content: str,
+        secrets: list[tuple[int, int, int]],
+        pii: list[tuple[int, int, int]],
+        limit: int | None,
+    ) -> tuple[str, int]:
+        rules = self.rules
+        # Overlapping secrets merge; the longest member names the tag.
+        groups: list[list[int]] = []  # [start, end, best index, best length]
+        for start, end, index in sorted(secrets):
+            if groups and start < groups[-1][1]:
+                group = groups[-1]
+                group[1] = max(group[1], end)
+                if (end - start, -index) > (group[3], -group[2]):
+                    group[2], group[3] = index, end - start
+            else:
+                groups.append([start, end, index, end - start])
+        spans: list[tuple[int, int, Rule]] = [(g[0], g[1], rules[g[2]]) for g in groups]
+        taken = [(g[0], g[1]) for g in groups]
+        # PII by rule priority, never over a secret or an earlier PII match.
+        for start, end, index in sorted(pii, key=lambda s: (s[2], s[0])):
+            if not _overlaps(start, end, taken):
+                taken.append((start, end))
+                spans.append((start, end, rules[index]))
+        spans.sort(key=lambda s: s[0])
+        commit = len(content) if limit is None else limit
+        if limit is not None:
+            for start, end, _ in spans:
+                if start < limit:
+                    commit = max(commit, end)
+        strings = _json_scan(content, self.json_state, len(content))[0] if self.json else None
+        out: list[str] = []
+        pos = 0
+        for start, end, rule in spans:
+            if start >= commit:
+                break
+            out.append(content[pos:start])
+            value = content[start:end]
+            if rule.kind == "secret":
+                new = f"[REDACTED:{rule.name}]"
+            else:
+                key = value.lower() if rule.fold_case else value
+                new = self.owner.pseudonym(rule.pseudonym_kind, key)
+            if strings is not None and not _overlaps(start, end, strings):
+                new = f'"{new}"'
+            out.append(new)
+            if self.counts is not None:
+                self.counts[rule.name] += 1
+            pos = end
+            if limit is None and rule.block_end is not None:
+                self._maybe_open_block(rule, value, content[end:])
+            elif limit is not None and end == len(content) and rule.kind == "secret":
+                self.state.continuation = rule
+        out.append(content[pos:commit])
+        return "".join(out), commit
+
+    def _maybe_open_block(self, rule: Rule, value: str, rest: str) -> None:
+        assert rule.compiled_end is not None
+        if not rest.strip() and rule.compiled_end.search(value) is None:
+            self.state.block = rule
+
+
+# -- helpers ---------------------------------------------------------------------------
+
+
+def _split_ending(line: str) -> tuple[str, str]:
+    if line.endswith("\r\n"):
+        return line[:-2], "\r\n"
+    if line.endswith("\n"):
+        return line[:-1], "\n"
+    return line, ""
+
+
+def _has_tag(content: str) -> bool:
+    return "[REDACTED:" in content or ("<" in content and ">" in content)
+
+
+def _overlaps(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
+    return any(start < e and s < end for s, e in spans)
+
+
+def _json_scan(content: str, state: int, stop: int) -> tuple[list[tuple[int, int]], int]:
+    """The JSON strings in ``content[:stop]`` and the lexer state at ``stop``.
+
+    ``state`` is the state at the start (0 outside a string, 1 inside, 2
+    inside right after a backslash): a JSON line never starts inside a
+    string, but a window of a long line may.
+    """
+    spans: list[tuple[int, int]] = []
+    inside = state != 0
+    opened = 0
+    pos = 1 if state == 2 else 0
+    escaped = False
+    search = _QUOTE_OR_BACKSLASH.search
+    while pos < stop:
+        match = search(content, pos, stop)
+        if match is None:
+            break
+        at = match.start()
+        if content[at] == "\\":
+            if inside and at + 1 >= stop:
+                escaped = True
+            pos = at + 2 if inside else at + 1
+            continue
+        if inside:
+            spans.append((opened, at + 1))
+        else:
+            opened = at
+        inside = not inside
+        pos = at + 1
+    if state == 2 and stop == 0:
+        escaped = True
+    if inside:
+        spans.append((opened, stop))
+    return spans, (2 if escaped else 1) if inside else 0

@@ -1,0 +1,185 @@
+"""Prefilters: find the lines where a rule might match, so only those run in ``re``.
+
+Both prefilters see the same thing, the text lower-cased with every
+non-ASCII character replaced by ``?`` (one byte per character, so offsets
+are the same as in the text), and run the same trigger expressions. A
+trigger is a superset of its rule, so a line no trigger flags cannot change,
+and the exact decision is always Python ``re`` on the line: the Hyperscan
+path and the pure-Python path give byte-identical output.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol
+
+#: line start offset -> bit mask of the rules whose trigger fired in that line
+Candidates = dict[int, int]
+
+
+class Prefilter(Protocol):
+    """Finds candidate lines in a projected block."""
+
+    name: str
+
+    def candidates(self, projected: bytes) -> Candidates: ...
+
+
+def project(text: str) -> bytes:
+    """The text as the prefilters see it: lower-case ASCII, ``?`` for the rest."""
+    return text.encode("ascii", "replace").lower()
+
+
+def _group_triggers(triggers: Sequence[tuple[str, ...]]) -> dict[str, int]:
+    """Unique trigger expression -> mask of the rules that use it."""
+    groups: dict[str, int] = {}
+    for index, rule_triggers in enumerate(triggers):
+        for trigger in rule_triggers:
+            groups[trigger] = groups.get(trigger, 0) | (1 << index)
+    return groups
+
+
+def _compile_bytes(trigger: str) -> re.Pattern[bytes]:
+    # The text is already lower-case; IGNORECASE is only needed (and only
+    # costs speed) when the expression itself has upper-case letters.
+    flags = re.IGNORECASE if any(c.isupper() for c in trigger) else 0
+    return re.compile(trigger.encode("ascii"), flags)
+
+
+class PythonPrefilter:
+    """One ``re`` scan per trigger expression; fast where a trigger starts with a literal."""
+
+    name = "python"
+
+    def __init__(self, triggers: Sequence[tuple[str, ...]]) -> None:
+        self._scans = [(_compile_bytes(t), mask) for t, mask in _group_triggers(triggers).items()]
+
+    @classmethod
+    def from_groups(cls, groups: dict[str, int]) -> PythonPrefilter:
+        self = cls(())
+        self._scans = [(_compile_bytes(t), mask) for t, mask in groups.items()]
+        return self
+
+    def candidates(self, projected: bytes) -> Candidates:
+        found: Candidates = {}
+        rfind, find = projected.rfind, projected.find
+        for pattern, mask in self._scans:
+            search = pattern.search
+            match = search(projected)
+            while match is not None:
+                start = rfind(b"\n", 0, match.start()) + 1
+                found[start] = found.get(start, 0) | mask
+                # One hit per line is enough: go on from the next line
+                # (a trigger never spans lines).
+                end = find(b"\n", match.start())
+                if end < 0:
+                    break
+                match = search(projected, end + 1)
+        return found
+
+
+class HyperscanPrefilter:
+    """All triggers in one Hyperscan database, one pass per block.
+
+    A trigger Hyperscan cannot compile (a back-reference, a lookaround) is
+    scanned by Python ``re`` instead, so every trigger is always honoured.
+    """
+
+    name = "hyperscan"
+
+    def __init__(self, triggers: Sequence[tuple[str, ...]], hyperscan: Any) -> None:
+        groups = _group_triggers(triggers)
+        flags = hyperscan.HS_FLAG_CASELESS
+        supported: dict[str, int] = {}
+        rest: dict[str, int] = {}
+        for trigger, mask in groups.items():
+            try:
+                hyperscan.Database().compile(expressions=[trigger.encode("ascii")], flags=flags)
+            except hyperscan.error:
+                rest[trigger] = mask
+            else:
+                supported[trigger] = mask
+        self._masks = list(supported.values())
+        self._hs = hyperscan
+        self._db: Any = None
+        if supported:
+            self._db = hyperscan.Database()
+            self._db.compile(
+                expressions=[t.encode("ascii") for t in supported],
+                ids=list(range(len(supported))),
+                elements=len(supported),
+                flags=flags,
+            )
+        self._rest = PythonPrefilter.from_groups(rest)
+        self._local = threading.local()
+
+    def _scratch(self) -> Any:
+        # Hyperscan scratch space may not be shared between threads.
+        scratch = getattr(self._local, "scratch", None)
+        if scratch is None:
+            scratch = self._hs.Scratch(self._db)
+            self._local.scratch = scratch
+        return scratch
+
+    def candidates(self, projected: bytes) -> Candidates:
+        found = self._rest.candidates(projected)
+        if self._db is None:
+            return found
+        masks = self._masks
+        rfind = projected.rfind
+
+        def on_match(ident: int, start: int, end: int, flags: int, context: object) -> None:
+            line = rfind(b"\n", 0, max(end - 1, 0)) + 1
+            found[line] = found.get(line, 0) | masks[ident]
+
+        self._db.scan(projected, match_event_handler=on_match, scratch=self._scratch())
+        return found
+
+
+def load_hyperscan() -> Any | None:
+    """The ``hyperscan`` module, or None when it is not installed or cannot load."""
+    try:
+        import hyperscan
+    except Exception:  # ImportError, or a broken native library
+        return None
+    return hyperscan
+
+
+_cache: dict[tuple[str, tuple[tuple[str, ...], ...]], Prefilter] = {}
+_cache_lock = threading.Lock()
+
+
+def make_prefilter(triggers: Sequence[tuple[str, ...]], engine: str = "auto") -> Prefilter:
+    """A prefilter for these triggers: Hyperscan when available, else Python.
+
+    ``engine`` is ``"auto"``, ``"hyperscan"`` or ``"python"``. Compiled
+    prefilters are cached: a bundle builds one redactor, tests build many.
+    """
+    if engine not in ("auto", "hyperscan", "python"):
+        raise ValueError(f"unknown redaction engine {engine!r}")
+    hs = load_hyperscan() if engine != "python" else None
+    if engine == "hyperscan" and hs is None:
+        raise RuntimeError("hyperscan is not installed (pip install 'diagbundle[fast]')")
+    key = ("hyperscan" if hs is not None else "python", tuple(triggers))
+    with _cache_lock:
+        cached = _cache.get(key)
+        if cached is not None:
+            return cached
+    build: Callable[[], Prefilter]
+    if hs is not None:
+        build = lambda: HyperscanPrefilter(triggers, hs)  # noqa: E731
+    else:
+        build = lambda: PythonPrefilter(triggers)  # noqa: E731
+    try:
+        prefilter = build()
+    except Exception:
+        if engine == "hyperscan":
+            raise
+        prefilter = PythonPrefilter(triggers)
+    with _cache_lock:
+        if len(_cache) > 64:
+            _cache.clear()
+        _cache[key] = prefilter
+    return prefilter

@@ -1,0 +1,54 @@
+"""Consistent pseudonyms: the same value gets the same ``<kind-N>`` in a whole bundle.
+
+Values are identified by an HMAC with a random per-bundle key, so the tag
+does not depend on which file or thread saw the value first in any way an
+outsider could reverse; the numbering is only a short, readable name for
+that digest. The mapping back to values stays in memory and, if the user
+asks, in their data directory (:mod:`diagbundle.redaction.mapping`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+import threading
+
+_KIND = re.compile(r"[a-z0-9_]+(?:-[a-z0-9_]+)*")
+
+
+class Pseudonyms:
+    """Thread-safe table of pseudonyms for one bundle."""
+
+    def __init__(self, key: bytes | None = None) -> None:
+        self._key = key if key is not None else secrets.token_bytes(32)
+        self._lock = threading.Lock()
+        self._by_digest: dict[tuple[str, bytes], str] = {}
+        self._by_value: dict[tuple[str, str], str] = {}
+        self._next: dict[str, int] = {}
+        self._mapping: dict[str, str] = {}
+
+    def get(self, kind: str, value: str) -> str:
+        """The pseudonym of ``value``, e.g. ``<email-1>``."""
+        cached = self._by_value.get((kind, value))
+        if cached is not None:
+            return cached
+        if not _KIND.fullmatch(kind):
+            raise ValueError(f"invalid pseudonym kind {kind!r}")
+        message = kind.encode() + b"\0" + value.encode("utf-8", "surrogatepass")
+        digest = hmac.new(self._key, message, hashlib.sha256).digest()
+        with self._lock:
+            tag = self._by_digest.get((kind, digest))
+            if tag is None:
+                number = self._next.get(kind, 0) + 1
+                self._next[kind] = number
+                tag = f"<{kind}-{number}>"
+                self._by_digest[(kind, digest)] = tag
+                self._mapping[tag] = value
+            self._by_value[(kind, value)] = tag
+            return tag
+
+    def mapping(self) -> dict[str, str]:
+        with self._lock:
+            return dict(self._mapping)

@@ -1,0 +1,126 @@
+"""What a redaction rule is: a regular expression, what replaces it, and a trigger.
+
+A rule is data. The engine runs its ``pattern`` with Python :mod:`re` on one
+line at a time, so the result never depends on how the input was chunked.
+The optional ``trigger`` only makes it fast: it is a cheap regular expression
+that must match somewhere in every line the rule can match, so the prefilter
+(Hyperscan when installed, Python otherwise) can skip every other line. A
+rule without a trigger is simply tried on every line.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+#: What the engine puts in place of a secret and of a PII value. Neither may
+#: contain ``"`` or ``\\`` (JSON stays valid) and neither may match any rule
+#: again (redacting twice changes nothing more).
+TAG = re.compile(r"\[REDACTED:[A-Za-z0-9_.-]+\]|<[a-z0-9_]+(?:-[a-z0-9_]+)*-[0-9]+>")
+RULE_NAME = re.compile(r"[a-z0-9][a-z0-9_.-]*")
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One redaction rule.
+
+    ``kind="secret"`` replaces the match (or its ``group``) with
+    ``[REDACTED:<name>]``; ``kind="pii"`` replaces it with a pseudonym such
+    as ``<email-1>``, the same for the same value everywhere in one bundle
+    (``label`` names the pseudonym kind; it defaults to ``name``).
+    ``validate(value)`` may veto a match (a Luhn check, a loopback address).
+
+    ``trigger`` is a regular expression over the line lower-cased and with
+    every non-ASCII character replaced by ``?``; it must match in every line
+    where ``pattern`` matches (a superset), and it may not span lines. When
+    it is omitted, a literal prefix of the pattern is used if there is one,
+    otherwise the rule runs on every line (correct, just slower).
+
+    ``fold_case`` gives ``Alice`` and ``alice`` the same pseudonym.
+
+    ``block_end`` makes a rule multi-line (PEM blocks): when a match runs to
+    the end of its line without containing ``block_end``, every following
+    line is redacted whole until a line containing ``block_end``.
+    """
+
+    name: str
+    pattern: str
+    kind: Literal["secret", "pii"] = "secret"
+    group: int | str = 0
+    flags: int = 0
+    validate: Callable[[str], bool] | None = None
+    trigger: str | None = None
+    label: str | None = None
+    block_end: str | None = None
+    fold_case: bool = False
+    compiled: re.Pattern[str] = field(init=False, repr=False, compare=False)
+    compiled_end: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
+    triggers: tuple[str, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if not RULE_NAME.fullmatch(self.name):
+            raise ValueError(f"invalid rule name {self.name!r} (use a-z, 0-9, _, . and -)")
+        if self.kind not in ("secret", "pii"):
+            raise ValueError(f"rule {self.name}: kind must be 'secret' or 'pii'")
+        try:
+            compiled = re.compile(self.pattern, self.flags)
+            end = re.compile(self.block_end, self.flags) if self.block_end else None
+            trig = self.trigger if self.trigger is not None else derive_trigger(compiled)
+            if trig is not None:
+                re.compile(trig.encode("ascii"), re.IGNORECASE)
+        except (re.error, UnicodeEncodeError) as err:
+            raise ValueError(f"rule {self.name}: invalid regular expression: {err}") from err
+        if isinstance(self.group, int) and not 0 <= self.group <= compiled.groups:
+            raise ValueError(f"rule {self.name}: no group {self.group} in the pattern")
+        if isinstance(self.group, str) and self.group not in compiled.groupindex:
+            raise ValueError(f"rule {self.name}: no group named {self.group!r} in the pattern")
+        object.__setattr__(self, "compiled", compiled)
+        object.__setattr__(self, "compiled_end", end)
+        object.__setattr__(self, "triggers", () if trig is None else (trig,))
+
+    @property
+    def pseudonym_kind(self) -> str:
+        return self.label or self.name
+
+
+def _parser() -> Any:
+    """The regex parser module (private in CPython; absent is fine)."""
+    if sys.version_info >= (3, 11):
+        import re._parser as parser  # type: ignore[import-not-found,unused-ignore]
+    else:  # pragma: no cover - Python 3.10
+        import sre_parse as parser
+    return parser
+
+
+def derive_trigger(compiled: re.Pattern[str]) -> str | None:
+    """A trigger from the literal text every match must start with, if any.
+
+    Only a run of at least three ASCII literal characters at the top level of
+    a case-sensitive pattern qualifies (after leading anchors and
+    lookarounds), so the trigger is a true superset. Anything unusual gives
+    ``None``: the rule then runs on every line.
+    """
+    if compiled.flags & re.IGNORECASE:
+        return None
+    try:
+        parser = _parser()
+        tree = parser.parse(compiled.pattern, compiled.flags)
+        literal, at, assert_, assert_not = (
+            parser.LITERAL, parser.AT, parser.ASSERT, parser.ASSERT_NOT,
+        )
+    except Exception:  # private API moved: just run the rule on every line
+        return None
+    chars: list[str] = []
+    for op, arg in tree:
+        if not chars and op in (at, assert_, assert_not):
+            continue
+        if op is literal and arg < 128:
+            chars.append(chr(arg))
+            continue
+        break
+    if len(chars) < 3:
+        return None
+    return re.escape("".join(chars).lower())

@@ -1,0 +1,428 @@
+"""The built-in rule set: known secret formats, credentials by context, PII.
+
+Order is priority: when two secret matches overlap they are merged and the
+longer one names the tag (a GitHub token inside ``token=`` is reported as
+``github-token``); a PII match that overlaps a secret is dropped. Every
+pattern is compiled with :data:`re.ASCII`, so ``\\w``, ``\\d`` and case
+folding mean the same thing here as in the prefilter.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import ipaddress
+import re
+from collections.abc import Iterable
+
+from diagbundle.redaction.rule import TAG, Rule
+
+A = re.ASCII
+
+
+def _words(text: str) -> frozenset[str]:
+    """A set of words written as one string, for long word lists."""
+    return frozenset(text.split())
+
+
+#: Values that are placeholders, not secrets: kept so a config that says
+#: ``password: null`` or ``token: ${TOKEN}`` still reads the same.
+_PLACEHOLDER = re.compile(
+    r"""(?ix)
+    (?:null|none|nil|true|false|yes|no|on|off|undefined|empty|unset|required|optional
+      |redacted|hidden|masked|removed|omitted|secret|password|token|string|str|bytes|\.\.\.|…)
+    | [*x•#.]+            # ****, xxxx
+    | \$\{?[A-Za-z_][A-Za-z0-9_]*\}?     # $VAR, ${VAR}
+    | \{\{.*|\{%.*|%\(.*|<[^>]*>?|\[[^\]]*\]?   # templates, <placeholder>, [list]
+    """,
+)
+
+
+def not_placeholder(value: str) -> bool:
+    """A credential value worth redacting: not empty, a placeholder or a tag."""
+    stripped = value.strip()
+    return bool(stripped) and not _PLACEHOLDER.fullmatch(stripped) and not TAG.search(stripped)
+
+
+def luhn(value: str) -> bool:
+    """A plausible payment card number: issuer prefix, length, grouping, Luhn."""
+    digits = re.sub(r"[ -]", "", value)
+    if not digits.isdigit() or not 13 <= len(digits) <= 19:
+        return False
+    groups = [len(g) for g in re.split(r"[ -]", value)]
+    if len(groups) > 1 and groups not in ([4, 4, 4, 4], [4, 6, 5], [4, 6, 4], [4, 4, 4, 4, 3]):
+        return False
+    if len(set(re.findall(r"[ -]", value))) > 1:
+        return False
+    if not re.match(r"4|5[1-5]|2[2-7]|3[47]|3[0689]|6(?:011|5|4[4-9]|22)|35", digits):
+        return False
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = int(ch)
+        if i % 2:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return total % 10 == 0
+
+
+def bearer_token(value: str) -> bool:
+    """A bearer credential rather than a word (``Bearer max_tokens``): long, with a digit."""
+    return len(value) >= 12 and any(c.isdigit() for c in value) and not_placeholder(value)
+
+
+def basic_credentials(value: str) -> bool:
+    """Base64 that decodes to ``user:password``, as in ``Basic dXNlcjpwYXNz``."""
+    try:
+        decoded = base64.b64decode(value + "=" * (-len(value) % 4), validate=True)
+        text = decoded.decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return False
+    return ":" in text and text.isprintable()
+
+
+_NETMASK_OCTETS = {"0", "128", "192", "224", "240", "248", "252", "254", "255"}
+
+
+def public_ipv4(value: str) -> bool:
+    """An address worth hiding: not loopback, unspecified, broadcast or a netmask."""
+    octets = value.split(".")
+    if octets[0] == "255" and all(o in _NETMASK_OCTETS for o in octets):
+        return False
+    addr = ipaddress.IPv4Address(value)
+    return not (addr.is_loopback or addr.is_unspecified or value == "169.254.169.254")
+
+
+def public_ipv6(value: str) -> bool:
+    """A valid IPv6 address other than ``::`` and ``::1``; a C++ ``a::b`` is not one."""
+    try:
+        addr = ipaddress.IPv6Address(value.split("%", 1)[0])
+    except ValueError:
+        return False
+    if addr.is_loopback or addr.is_unspecified:
+        return False
+    return any(c.isdigit() for c in value) or value.count(":") >= 3
+
+
+def real_mac(value: str) -> bool:
+    """A MAC address other than all-zero / broadcast; dotted form needs a hex letter."""
+    hexdigits = re.sub(r"[^0-9A-Fa-f]", "", value).lower()
+    if hexdigits in ("000000000000", "ffffffffffff"):
+        return False
+    return "." not in value or any(c in "abcdef" for c in hexdigits)
+
+
+_FILE_TLDS = _words(
+    "png jpg jpeg gif svg webp ico bmp js mjs cjs css map ts tsx jsx json yaml yml txt log md "
+    "html htm xml zip gz tar lock so dll exe py pyc rb go java class jar whl"
+)
+_NOT_PERSONAL_LOCAL = frozenset({"git", "noreply", "no-reply", "donotreply"})
+
+
+def personal_email(value: str) -> bool:
+    """An address, not ``icon@2x.png`` or ``git@github.com``."""
+    local, _, domain = value.rpartition("@")
+    tld = domain.rsplit(".", 1)[-1].lower()
+    return tld not in _FILE_TLDS and local.lower() not in _NOT_PERSONAL_LOCAL
+
+
+_SHARED_HOMES = frozenset({"shared", "public", "default", "default user", "all users", "guest"})
+
+
+def home_user(value: str) -> bool:
+    """A user name in a home path; shared folders and already-pseudonymised ones stay."""
+    return value.lower() not in _SHARED_HOMES and not TAG.fullmatch(value) and value != "~"
+
+
+def phone_number(value: str) -> bool:
+    """An international (+...), (area) or NANP-shaped number with 8-15 digits."""
+    digits = re.sub(r"\D", "", value)
+    if not 8 <= len(digits) <= 15:
+        return False
+    return (
+        value.startswith("+")
+        or value.startswith("(")
+        or re.fullmatch(r"[0-9]{3}([-. ])[0-9]{3}\1[0-9]{4}", value) is not None
+    )
+
+
+# -- credentials by context ---------------------------------------------------------
+
+#: Key suffixes that make a password-like key harmless (``token_type``,
+#: ``max_tokens`` is handled by the keyword itself).
+_HARMLESS_WORDS = sorted(_words(
+    "type types count counts limit limits length len size min max ttl expiry expires expire "
+    "expiration lifetime timeout url uri endpoint path file dir name policy method mode header "
+    "prefix enabled required usage used id ids version format provider strategy store field "
+    "label ref hint"
+))
+#: The key must not end in a harmless word: ``token_type``, ``password_file``.
+_HARMLESS_END = "".join(
+    rf"(?<![_.-](?i:{w}))(?<![a-z]{w.capitalize()})" for w in _HARMLESS_WORDS
+)
+
+_KEY_CHARS = r"[A-Za-z0-9_.-]"
+#: Start of a key: not in the middle of a word.
+_KEY_START = r"(?<![A-Za-z0-9_.-])"
+#: Placed right after a scheme-bearing value start so ``Bearer`` stays.
+_SCHEME = r"(?:(?i:bearer|basic|token|digest|negotiate|ntlm)[ \t]+)?"
+#: An unquoted value: stops at whitespace, quotes, separators, and at a
+#: backslash before a quote (inside a JSON string).
+_WORD = r"(?:[^\s\"'\\,;&<>]|\\(?![\"\s]))+"
+#: A quoted value: up to the same quote (escapes allowed), or to the end of
+#: the line if the quote is never closed (a truncated line: fail closed).
+_QUOTED_THEN = r"(?:(?!(?P=q))[^\\\r\n]|\\.)+"
+#: An unquoted value at the start of a line (env file, YAML): the rest of it.
+_LINE_REST = r"[^\s\"'](?:[^\r\n]*[^\s])?"
+
+
+def kv_rules(name: str, keyword: str, trigger_words: Iterable[str]) -> list[Rule]:
+    """Rules for ``key=value``, ``key: value``, ``"key": "value"`` and ``--key value``.
+
+    ``keyword`` is a regex for the password-like word inside the key (with
+    its own boundaries); the key may carry prefixes and suffixes
+    (``DB_PASSWORD``, ``x-auth-token``) but not a harmless suffix.
+    """
+    words = list(trigger_words)
+    key = rf"{_KEY_CHARS}*?(?:{keyword}){_KEY_CHARS}*{_HARMLESS_END}"
+    value = (
+        rf"(?P<q>[\"'])?{_SCHEME}"
+        rf"(?P<value>(?(q){_QUOTED_THEN}|(?(ls){_LINE_REST}|{_WORD})))"
+    )
+    assign = (
+        rf"(?P<ls>^[ \t]*(?:export[ \t]+|-[ \t]+|set[ \t]+)?)?{_KEY_START}"
+        rf"[\"']?{key}[\"']?[ \t]*(?::=|=>|[:=])[ \t]*{value}"
+    )
+    flag = rf"(?<![A-Za-z0-9_-])--?{key}(?:[ \t]+|=)(?P<ls>\b\B)?{value}"
+    assign_trigger = "|".join(rf"{w}[a-z0-9_.-]*[\"']?[ \t]*[:=]" for w in words)
+    flag_trigger = "|".join(rf"-[a-z0-9_.-]*{w}" for w in words)
+    return [
+        Rule(name, assign, group="value", flags=A, validate=not_placeholder,
+             trigger=assign_trigger),
+        Rule(name, flag, group="value", flags=A, validate=not_placeholder, trigger=flag_trigger),
+    ]
+
+
+#: A header value: the credentials after an optional scheme, to the closing
+#: quote or the end of the line (never past a quote: JSON stays valid).
+_HEADER_VALUE = (
+    r"(?P<q>[\"'])?(?:(?i:bearer|basic|digest|token|negotiate|ntlm)[ \t]+)?"
+    r"(?P<value>(?(q)[^\"'\r\n]+|(?:[^\r\n\"'\\]|\\(?![\"']))*[^\s\"'\\]))"
+)
+
+
+def _secret_rules() -> list[Rule]:
+    tokens = r"(?<![A-Za-z0-9])"
+    rules = [
+        Rule(
+            "private-key",
+            r"-----BEGIN (?P<kind>(?:[A-Z0-9]+ )*)PRIVATE KEY(?: BLOCK)?-----"
+            r"(?:[A-Za-z0-9+/=:,. \t]|\\[nrt]|-(?!----END))*"
+            r"(?:-----END (?P=kind)PRIVATE KEY(?: BLOCK)?-----)?",
+            flags=A, trigger="-----begin ",
+            block_end=r"-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----",
+        ),
+        Rule("anthropic-key", tokens + r"sk-ant-[A-Za-z0-9_-]{20,}", flags=A, trigger="sk-ant-"),
+        Rule("openai-key", tokens + r"sk-(?:proj-|svcacct-|admin-|None-)?[A-Za-z0-9_-]{20,}",
+             flags=A, trigger="sk-"),
+        Rule("openai-session", tokens + r"sess-[A-Za-z0-9]{40}(?![A-Za-z0-9])", flags=A,
+             trigger="sess-"),
+        Rule("aws-access-key-id",
+             r"(?<![A-Za-z0-9])(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}(?![A-Za-z0-9])",
+             flags=A, trigger=r"a3t|akia|asia|abia|acca"),
+        Rule("aws-secret-key",
+             _KEY_START + r"[\"']?(?i:aws[_.-]?)?(?i:secret[_.-]?access[_.-]?key)[\"']?[ \t]*"
+             r"(?::=|=>|[:=])[ \t]*[\"']?(?P<value>[A-Za-z0-9/+=]{40})(?![A-Za-z0-9/+=])",
+             group="value", flags=A, trigger=r"secret[_.-]?access[_.-]?key"),
+        Rule("aws-session-token",
+             _KEY_START + r"[\"']?(?i:aws[_.-]?session[_.-]?token|x-amz-security-token)"
+             r"[\"']?[ \t]*(?::=|=>|[:=])[ \t]*[\"']?(?P<value>[A-Za-z0-9/+=%]{16,})",
+             group="value", flags=A, trigger=r"session[_.-]?token|security-token"),
+        Rule("github-token", tokens + r"gh[pousr]_[A-Za-z0-9]{36,255}", flags=A,
+             trigger=r"gh[pousr]_"),
+        Rule("github-token", tokens + r"github_pat_[A-Za-z0-9_]{22,255}", flags=A,
+             trigger="github_pat_"),
+        Rule("gitlab-token",
+             tokens + r"gl(?:pat|dt|rt|ptt|ft|imt|oas|soat|cbt|agent)-[A-Za-z0-9_-]{20,}",
+             flags=A, trigger=r"gl(?:pat|dt|rt|ptt|ft|imt|oas|soat|cbt|agent)-"),
+        Rule("slack-token", tokens + r"xox[abposre]-[A-Za-z0-9-]{10,}", flags=A, trigger="xox"),
+        Rule("slack-token", tokens + r"xapp-[0-9]-[A-Za-z0-9-]{10,}", flags=A, trigger="xapp-"),
+        Rule("slack-webhook",
+             r"hooks\.slack\.com/(?:services|workflows|triggers)/(?P<value>[A-Za-z0-9/_-]+)",
+             group="value", flags=A, trigger=r"hooks\.slack\.com/"),
+        Rule("stripe-key", tokens + r"(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{10,}", flags=A,
+             trigger=r"k_live_|k_test_"),
+        Rule("stripe-webhook-secret", tokens + r"whsec_[A-Za-z0-9]{20,}", flags=A,
+             trigger="whsec_"),
+        Rule("google-api-key", tokens + r"AIza[0-9A-Za-z_-]{35}", flags=A, trigger="aiza"),
+        Rule("google-oauth-token", tokens + r"ya29\.[0-9A-Za-z_-]{20,}", flags=A,
+             trigger=r"ya29\."),
+        Rule("google-oauth-token", r"(?<![A-Za-z0-9/])1//0[0-9A-Za-z_-]{30,}", flags=A,
+             trigger="1//0"),
+        Rule("azure-key",
+             r"(?i:account[_-]?key|shared[_-]?access[_-]?key|shared[_-]?access[_-]?signature)"
+             r"[ \t]*=[ \t]*(?P<value>[^;\"'\s]+)",
+             group="value", flags=A, validate=not_placeholder,
+             trigger=r"accountkey|account[_-]key|shared[_-]?access"),
+        Rule("azure-sas", r"[?&]sig=(?P<value>[A-Za-z0-9%/+=]{16,})", group="value", flags=A,
+             trigger="sig="),
+        Rule("twilio-key", tokens + r"SK[0-9a-fA-F]{32}(?![A-Za-z0-9])", flags=A,
+             trigger=r"sk[0-9a-f]{32}"),
+        Rule("sendgrid-key", tokens + r"SG\.[A-Za-z0-9_-]{16,32}\.[A-Za-z0-9_-]{16,64}", flags=A,
+             trigger=r"sg\."),
+        Rule("npm-token", tokens + r"npm_[A-Za-z0-9]{36}(?![A-Za-z0-9])", flags=A,
+             trigger="npm_"),
+        Rule("pypi-token", tokens + r"pypi-Ag[A-Za-z0-9_-]{50,}", flags=A, trigger="pypi-ag"),
+        Rule("huggingface-token", tokens + r"(?:hf_|api_org_)[A-Za-z0-9]{30,}", flags=A,
+             trigger=r"hf_|api_org_"),
+        Rule("jwt",
+             r"(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*",
+             flags=A, trigger="eyj"),
+        # HTTP credentials, in headers, dumps and code.
+        Rule("authorization",
+             _KEY_START + r"[\"']?(?i:(?:proxy-)?authorization)[\"']?[ \t]*[:=][ \t]*"
+             + _HEADER_VALUE,
+             group="value", flags=A, validate=not_placeholder, trigger="authorization"),
+        Rule("cookie",
+             _KEY_START + r"[\"']?(?i:set-cookie|cookie)[\"']?[ \t]*[:=][ \t]*" + _HEADER_VALUE,
+             group="value", flags=A, validate=not_placeholder, trigger=r"cookie[\"']?[ \t]*[:=]"),
+        Rule("bearer", r"(?<![A-Za-z0-9])(?i:bearer)[ \t]+(?P<value>[A-Za-z0-9._~+/-]+=*)",
+             group="value", flags=A, validate=bearer_token, trigger="bearer"),
+        Rule("basic-auth",
+             r"(?<![A-Za-z0-9])(?i:basic)[ \t]+"
+             r"(?P<value>[A-Za-z0-9+/]{6,}={0,2})(?![A-Za-z0-9+/=])",
+             group="value", flags=A, validate=basic_credentials, trigger="basic"),
+        # Passwords in URLs and connection strings: keep scheme, user and host.
+        Rule("url-password",
+             r"(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{0,30}://[^\s:/@\"'<>]*:"
+             r"(?P<value>[^\s/\"'<>]+)@",
+             group="value", flags=A, validate=not_placeholder, trigger="@"),
+        Rule("url-password",
+             r"(?<![A-Za-z0-9-])(?:-u|--user|--proxy-user)[ \t]*[\"']?[^\s:\"']+:"
+             r"(?P<value>[^\s\"']+)",
+             group="value", flags=A, validate=not_placeholder, trigger=r"-u|--user|--proxy-user"),
+        Rule("password",
+             r"(?i:\b(?:mysql|mysqldump|mysqladmin|mariadb)\b)[^\r\n]*?[ \t]-p(?P<value>[^\s\"']+)",
+             group="value", flags=A, validate=not_placeholder, trigger=r"mysql|mariadb"),
+        Rule("password", r"<(?P<tag>(?i:[a-z_:-]*pass(?:word)?))>(?P<value>[^<\r\n]+)</(?P=tag)>",
+             group="value", flags=A, validate=not_placeholder, trigger="pass"),
+    ]
+    rules += kv_rules(
+        "password",
+        r"(?i:password|passwd|passphrase|passcode|pwd)|(?<![A-Za-z])(?i:pass)(?![a-z])",
+        ["pass", "pwd"],
+    )
+    rules += kv_rules(
+        "secret",
+        r"(?i:secret)(?!(?i:ary|s\b))|(?i:private[_.-]?key)|(?i:signature)",
+        ["secret", "private", "signature"],
+    )
+    rules += kv_rules(
+        "token",
+        r"(?i:token)(?!(?i:s|i[sz]))|(?<![A-Za-z])(?i:auth)(?![a-z])|(?i:session[_.-]?(?:id|key))",
+        ["token", "auth", "session"],
+    )
+    rules += kv_rules(
+        "api-key",
+        r"(?i:api[_.-]?key|access[_.-]?key|secret[_.-]?key|app[_.-]?key|master[_.-]?key)"
+        r"|(?<![A-Za-z])(?i:credentials?|creds?)(?![a-z])",
+        ["key", "cred"],
+    )
+    rules.append(
+        Rule("credit-card",
+             r"(?<![0-9A-Za-z_.-])(?:[0-9]{13,19}"
+             r"|[0-9]{4}(?P<s1>[ -])[0-9]{4}(?P=s1)[0-9]{4}(?P=s1)[0-9]{4}(?:(?P=s1)[0-9]{3})?"
+             r"|[0-9]{4}(?P<s2>[ -])[0-9]{6}(?P=s2)[0-9]{4,5})(?![0-9A-Za-z_]|[.-][0-9])",
+             flags=A, validate=luhn,
+             trigger=r"[2-6][0-9]{3}[ -]?[0-9]{4}[0-9]{0,2}[ -]?[0-9]{3}")
+    )
+    return rules
+
+
+_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])"
+
+
+def pii_rules(kinds: Iterable[str]) -> list[Rule]:
+    """The pattern-based PII rules for the enabled ``kinds``."""
+    on = set(kinds)
+    rules: list[Rule] = []
+    if "email" in on:
+        rules.append(Rule(
+            "email",
+            r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@"
+            r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}(?![A-Za-z0-9-])",
+            kind="pii", flags=A, validate=personal_email, trigger="@", fold_case=True,
+        ))
+    if "ip" in on:
+        rules.append(Rule(
+            "ipv4",
+            rf"(?<![0-9A-Za-z.])(?:{_OCTET}\.){{3}}{_OCTET}(?![0-9]|\.[0-9])",
+            kind="pii", flags=A, validate=public_ipv4,
+            trigger=r"\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]",
+        ))
+        rules.append(Rule(
+            "ipv6",
+            r"(?<![0-9A-Za-z:.])(?:[0-9A-Fa-f]{0,4}:){2,7}"
+            r"(?:[0-9A-Fa-f]{1,4}|(?:[0-9]{1,3}\.){3}[0-9]{1,3})?(?:%[0-9A-Za-z]+)?"
+            r"(?![0-9A-Za-z:.])",
+            kind="pii", flags=A, validate=public_ipv6,
+            trigger=r"::|:[0-9a-f]{1,4}:[0-9a-f]{1,4}:[0-9a-f]{1,4}:",
+        ))
+    if "mac" in on:
+        rules.append(Rule(
+            "mac",
+            r"(?<![0-9A-Fa-f:.-])(?:[0-9A-Fa-f]{2}(?P<sep>[:-])(?:[0-9A-Fa-f]{2}(?P=sep)){4}"
+            r"[0-9A-Fa-f]{2}|[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4})(?![0-9A-Fa-f:.-])",
+            kind="pii", flags=A, validate=real_mac,
+            trigger=r":[0-9a-f]{2}:[0-9a-f]{2}:|-[0-9a-f]{2}-[0-9a-f]{2}-|\.[0-9a-f]{4}\.[0-9a-f]{4}",
+        ))
+    if "user" in on:
+        rules.append(Rule(
+            "home-user",
+            r"(?:(?<![A-Za-z0-9._~-])/(?:home|Users|var/home)/"
+            r"|(?i:[a-z]:)(?:\\\\|\\|/)(?i:users)(?:\\\\|\\|/)"
+            r"|(?<![A-Za-z0-9])(?:\\\\|\\)(?i:users)(?:\\\\|\\))"
+            r"(?P<value>[^/\\\s\"'<>:;,*?|]+)",
+            kind="pii", group="value", flags=A, validate=home_user, label="user",
+            trigger=r"/home/|/users/|\\users\\",
+        ))
+    if "phone" in on:
+        rules.append(Rule(
+            "phone",
+            r"(?<![A-Za-z0-9+_.-])(?:\+[1-9][0-9]{0,2}[ .-]?)?(?:\([0-9]{2,4}\)[ .-]?)?"
+            r"[0-9]{2,4}(?:[ .-][0-9]{2,4}){1,4}(?![0-9A-Za-z_]|[.-][0-9])",
+            kind="pii", flags=A, validate=phone_number,
+            trigger=r"\+[0-9]|\([0-9]|[0-9]{3}[-. ][0-9]{3}[-. ][0-9]{4}",
+        ))
+    return rules
+
+
+#: Names too generic to replace wherever they appear (and the words of our
+#: own tags, so redacting twice changes nothing more).
+GENERIC_NAMES = _words(
+    "root admin administrator user users guest test nobody daemon runner ubuntu debian fedora "
+    "centos alpine vagrant ec2-user www-data node app build ci docker default localhost "
+    "localhost.localdomain host email ipv4 ipv6 mac phone redacted secret password token "
+    "key api"
+)
+
+
+def literal_rule(name: str, label: str, value: str) -> Rule | None:
+    """A PII rule for one literal value (the user name, the host name)."""
+    if len(value) < 3 or value.lower() in GENERIC_NAMES:
+        return None
+    projected = value.encode("ascii", "replace").decode("ascii").lower()
+    return Rule(
+        name,
+        rf"(?<![A-Za-z0-9_.<-]){re.escape(value)}(?![A-Za-z0-9_-])",
+        kind="pii", flags=re.IGNORECASE | A, label=label, trigger=re.escape(projected),
+        fold_case=True,
+    )
+
+
+def default_rules(pii: Iterable[str]) -> list[Rule]:
+    """Secrets first (they win overlaps), then the enabled pattern PII kinds."""
+    return _secret_rules() + pii_rules(pii)
+
+
+DEFAULT_PII = frozenset({"email", "ip", "mac", "user", "host"})
+PII_KINDS = frozenset({"email", "ip", "mac", "user", "host", "phone"})
