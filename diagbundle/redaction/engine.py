@@ -319,14 +319,30 @@ class _Run:
         if pos >= end:
             return
         found = self.prefilter.candidates(project(text))
+        copied = pos  # text[copied:] is not in ``out`` yet
+        find = text.find
+        decide = self._decide
         for start in sorted(found):
             if start < pos:
                 continue
-            out.append(text[pos:start])
-            pos = self._one_line(text, start, found[start], out)
+            newline = find("\n", start)
+            stop = end if newline < 0 else newline
+            if stop - start >= WINDOW or self.json:
+                out.append(text[copied:start])
+                pos = copied = self._one_line(text, start, found[start], out)
+            else:
+                # The common case, kept lean: most candidate lines do not change.
+                content = text[start:stop]
+                new, _ = decide(content, found[start], None)
+                if new is not content:
+                    out.append(text[copied:start])
+                    out.append(new)
+                    copied = stop
+                pos = stop + 1
             while self.state.block is not None and pos < end:
-                pos = self._one_line(text, pos, None, out)
-        out.append(text[pos:])
+                out.append(text[copied:pos])
+                pos = copied = self._one_line(text, pos, None, out)
+        out.append(text[copied:])
 
     def _one_line(self, text: str, start: int, mask: int | None, out: list[str]) -> int:
         """Redact the line starting at ``start``; returns where the next one starts."""
@@ -428,83 +444,69 @@ class _Run:
 
         With a ``limit`` (a window), only matches starting before it count and
         the text is committed up to the limit or the end of a match that
-        crosses it; returns the redacted committed text and its length.
+        crosses it; returns the redacted committed text and its length. An
+        unchanged line is returned as the very same object.
         """
         rules = self.rules
-        protected = [m.span() for m in TAG.finditer(content)] if _has_tag(content) else []
-        secrets: list[tuple[int, int, int]] = []
-        pii: list[tuple[int, int, int]] = []
-        owner = self.owner
+        found: list[tuple[int, int, int]] = []
+        protected: list[tuple[int, int]] | None = None
+        allowed = self.owner._allowed
         while mask:
             low = mask & -mask
             mask ^= low
             index = low.bit_length() - 1
             rule = rules[index]
             search = rule.compiled.search
+            match = search(content)
+            if match is None:  # the usual case: the trigger was a false alarm
+                continue
             group = rule.group
             validate = rule.validate
-            found = secrets if rule.kind == "secret" else pii
-            pos = 0
-            while True:
-                match = search(content, pos)
-                if match is None:
-                    break
+            if protected is None:
+                protected = [m.span() for m in TAG.finditer(content)] if _has_tag(content) else []
+            while match is not None:
                 start, end = match.span(group)
-                value = match.group(group)
-                if limit is not None and start >= limit >= 0:
+                if limit is not None and start >= limit:
                     break
+                value = match.group(group)
                 if (
                     start < 0
                     or start == end
-                    or _overlaps(start, end, protected)
-                    or owner._allowed(value)
+                    or (protected and _overlaps(start, end, protected))
+                    or allowed(value)
                     or (validate is not None and not validate(value))
                 ):
                     pos = match.start() + 1
                 else:
                     found.append((start, end, index))
-                    pos = max(match.end(), match.start() + 1)
+                    pos = match.end() if match.end() > match.start() else match.start() + 1
                 if pos > len(content):
                     break
-        if not secrets and not pii:
-            commit = len(content) if limit is None else limit
-            return content[:commit], commit
-        return self._apply(content, secrets, pii, limit)
+                match = search(content, pos)
+        if not found:
+            if limit is None:
+                return content, len(content)
+            return content[:limit], limit
+        return self._apply(content, found, limit)
 
     def _apply(
-        self,
-        content: str,
-        secrets: list[tuple[int, int, int]],
-        pii: list[tuple[int, int, int]],
-        limit: int | None,
+        self, content: str, found: list[tuple[int, int, int]], limit: int | None
     ) -> tuple[str, int]:
         rules = self.rules
-        # Overlapping secrets merge; the longest member names the tag.
-        groups: list[list[int]] = []  # [start, end, best index, best length]
-        for start, end, index in sorted(secrets):
-            if groups and start < groups[-1][1]:
-                group = groups[-1]
-                group[1] = max(group[1], end)
-                if (end - start, -index) > (group[3], -group[2]):
-                    group[2], group[3] = index, end - start
-            else:
-                groups.append([start, end, index, end - start])
-        spans: list[tuple[int, int, Rule]] = [(g[0], g[1], rules[g[2]]) for g in groups]
-        taken = [(g[0], g[1]) for g in groups]
-        # PII by rule priority, never over a secret or an earlier PII match.
-        for start, end, index in sorted(pii, key=lambda s: (s[2], s[0])):
-            if not _overlaps(start, end, taken):
-                taken.append((start, end))
-                spans.append((start, end, rules[index]))
-        spans.sort(key=lambda s: s[0])
+        if len(found) == 1:
+            start, end, index = found[0]
+            spans = [(start, end, rules[index])]
+        else:
+            spans = _resolve(rules, found)
         commit = len(content) if limit is None else limit
         if limit is not None:
             for start, end, _ in spans:
-                if start < limit:
-                    commit = max(commit, end)
+                if start < limit and end > commit:
+                    commit = end
         strings = _json_scan(content, self.json_state, len(content))[0] if self.json else None
         out: list[str] = []
         pos = 0
+        counts = self.counts
         for start, end, rule in spans:
             if start >= commit:
                 break
@@ -518,8 +520,8 @@ class _Run:
             if strings is not None and not _overlaps(start, end, strings):
                 new = f'"{new}"'
             out.append(new)
-            if self.counts is not None:
-                self.counts[rule.name] += 1
+            if counts is not None:
+                counts[rule.name] += 1
             pos = end
             if limit is None and rule.block_end is not None:
                 self._maybe_open_block(rule, value, content[end:])
@@ -537,9 +539,38 @@ class _Run:
 # -- helpers ---------------------------------------------------------------------------
 
 
+def _resolve(
+    rules: tuple[Rule, ...], found: list[tuple[int, int, int]]
+) -> list[tuple[int, int, Rule]]:
+    """Resolve overlapping matches: the spans to replace, in order.
+
+    Overlapping secrets merge into one span named after its longest member
+    (ties: the earlier rule), so nothing any secret rule wanted hidden shows.
+    PII goes by rule order and never overlaps a secret or earlier PII.
+    """
+    groups: list[list[int]] = []  # [start, end, best index, best length]
+    pii: list[tuple[int, int, int]] = []
+    for start, end, index in sorted(found):
+        if rules[index].kind != "secret":
+            pii.append((start, end, index))
+        elif groups and start < groups[-1][1]:
+            group = groups[-1]
+            group[1] = max(group[1], end)
+            if (end - start, -index) > (group[3], -group[2]):
+                group[2], group[3] = index, end - start
+        else:
+            groups.append([start, end, index, end - start])
+    spans = [(g[0], g[1], rules[g[2]]) for g in groups]
+    taken = [(g[0], g[1]) for g in groups]
+    for start, end, index in sorted(pii, key=lambda s: (s[2], s[0])):
+        if not _overlaps(start, end, taken):
+            taken.append((start, end))
+            spans.append((start, end, rules[index]))
+    spans.sort(key=lambda s: s[0])
+    return spans
+
+
 def _split_ending(line: str) -> tuple[str, str]:
-    if line.endswith("\r\n"):
-        return line[:-2], "\r\n"
     if line.endswith("\n"):
         return line[:-1], "\n"
     return line, ""

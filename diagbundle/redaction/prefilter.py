@@ -41,10 +41,67 @@ def _group_triggers(triggers: Sequence[tuple[str, ...]]) -> dict[str, int]:
     return groups
 
 
+def split_alternatives(pattern: str) -> list[str]:
+    """Split a regex at its top-level ``|`` (outside groups, classes and escapes).
+
+    ``re`` scans fast only for an expression that starts with a literal, and
+    an alternation has no such start; each alternative alone often has.
+    """
+    parts: list[str] = []
+    depth = 0
+    in_class = False
+    current: list[str] = []
+    chars = iter(pattern)
+    for ch in chars:
+        if ch == "\\":
+            current.append(ch + next(chars, ""))
+            continue
+        if in_class:
+            in_class = ch != "]" or (current[-1] == "[")
+        elif ch == "[":
+            in_class = True
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            parts.append("".join(current))
+            current = []
+            continue
+        current.append(ch)
+    parts.append("".join(current))
+    return parts
+
+
+_PUNCTUATION = frozenset(":-./\\")
+
+
+def _literal_prefix(pattern: str) -> str:
+    """The literal text a regex starts with ("" if none or unsure)."""
+    out = []
+    escaped = False
+    for ch in pattern:
+        if escaped:
+            if ch.isalnum():
+                break
+            out.append(ch)
+            escaped = False
+        elif ch == "\\":
+            escaped = True
+        elif ch in ".^$*+?{}[]()|":
+            if ch in "*+?{" and out:
+                out.pop()  # the last literal is quantified, so not certain
+            break
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
 def _compile_bytes(trigger: str) -> re.Pattern[bytes]:
     # The text is already lower-case; IGNORECASE is only needed (and only
     # costs speed) when the expression itself has upper-case letters.
-    flags = re.IGNORECASE if any(c.isupper() for c in trigger) else 0
+    # MULTILINE: a block holds many lines, and ^/$ mean a line's start/end.
+    flags = re.MULTILINE | (re.IGNORECASE if any(c.isupper() for c in trigger) else 0)
     return re.compile(trigger.encode("ascii"), flags)
 
 
@@ -54,13 +111,42 @@ class PythonPrefilter:
     name = "python"
 
     def __init__(self, triggers: Sequence[tuple[str, ...]]) -> None:
-        self._scans = [(_compile_bytes(t), mask) for t, mask in _group_triggers(triggers).items()]
+        self._scans = self._compile(_group_triggers(triggers))
 
     @classmethod
     def from_groups(cls, groups: dict[str, int]) -> PythonPrefilter:
         self = cls(())
-        self._scans = [(_compile_bytes(t), mask) for t, mask in groups.items()]
+        self._scans = self._compile(groups)
         return self
+
+    @staticmethod
+    def _compile(groups: dict[str, int]) -> list[tuple[re.Pattern[bytes], int]]:
+        """One scan per literal start: split alternatives, regroup them by prefix.
+
+        ``re`` factors a shared literal prefix out of an alternation and then
+        searches for it fast, so ``token...=|token...\\s`` is one quick scan.
+        """
+        split: dict[str, int] = {}
+        for trigger, mask in groups.items():
+            parts = split_alternatives(trigger)
+            try:
+                for part in parts:
+                    re.compile(part)
+            except re.error:  # not a clean split (a conditional...): keep it whole
+                parts = [trigger]
+            for part in parts:
+                split[part] = split.get(part, 0) | mask
+        by_prefix: dict[str, tuple[list[str], int]] = {}
+        for part, mask in split.items():
+            literal = _literal_prefix(part)
+            # Group by the first three letters, or by a leading punctuation
+            # mark (":" starts every IPv6/MAC trigger; one scan serves them).
+            key = literal[:1] if literal[:1] in _PUNCTUATION else literal[:3]
+            if not key or (len(key) < 3 and key not in _PUNCTUATION):
+                key = part
+            parts, masks = by_prefix.get(key, ([], 0))
+            by_prefix[key] = ([*parts, part], masks | mask)
+        return [(_compile_bytes("|".join(p)), mask) for p, mask in by_prefix.values()]
 
     def candidates(self, projected: bytes) -> Candidates:
         found: Candidates = {}
@@ -80,6 +166,23 @@ class PythonPrefilter:
         return found
 
 
+class ExhaustivePrefilter:
+    """Every line is a candidate for every rule: the reference the others must equal."""
+
+    name = "exhaustive"
+
+    def __init__(self, triggers: Sequence[tuple[str, ...]]) -> None:
+        self._mask = (1 << len(triggers)) - 1
+
+    def candidates(self, projected: bytes) -> Candidates:
+        found: Candidates = {0: self._mask}
+        start = projected.find(b"\n") + 1
+        while 0 < start < len(projected):
+            found[start] = self._mask
+            start = projected.find(b"\n", start) + 1
+        return found
+
+
 class HyperscanPrefilter:
     """All triggers in one Hyperscan database, one pass per block.
 
@@ -91,7 +194,7 @@ class HyperscanPrefilter:
 
     def __init__(self, triggers: Sequence[tuple[str, ...]], hyperscan: Any) -> None:
         groups = _group_triggers(triggers)
-        flags = hyperscan.HS_FLAG_CASELESS
+        flags = hyperscan.HS_FLAG_CASELESS | hyperscan.HS_FLAG_MULTILINE
         supported: dict[str, int] = {}
         rest: dict[str, int] = {}
         for trigger, mask in groups.items():
@@ -154,9 +257,13 @@ _cache_lock = threading.Lock()
 def make_prefilter(triggers: Sequence[tuple[str, ...]], engine: str = "auto") -> Prefilter:
     """A prefilter for these triggers: Hyperscan when available, else Python.
 
-    ``engine`` is ``"auto"``, ``"hyperscan"`` or ``"python"``. Compiled
-    prefilters are cached: a bundle builds one redactor, tests build many.
+    ``engine`` is ``"auto"``, ``"hyperscan"`` or ``"python"`` (or
+    ``"exhaustive"``, every rule on every line: the reference for tests).
+    Compiled prefilters are cached: a bundle builds one redactor, tests
+    build many.
     """
+    if engine == "exhaustive":
+        return ExhaustivePrefilter(triggers)
     if engine not in ("auto", "hyperscan", "python"):
         raise ValueError(f"unknown redaction engine {engine!r}")
     hs = load_hyperscan() if engine != "python" else None

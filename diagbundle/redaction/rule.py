@@ -34,8 +34,9 @@ class Rule:
     ``validate(value)`` may veto a match (a Luhn check, a loopback address).
 
     ``trigger`` is a regular expression over the line lower-cased and with
-    every non-ASCII character replaced by ``?``; it must match in every line
-    where ``pattern`` matches (a superset), and it may not span lines. When
+    every non-ASCII character replaced by ``?`` (``^``/``$`` are a line's
+    start/end); it must match in every line where ``pattern`` matches (a
+    superset), and it may not span lines. When
     it is omitted, a literal prefix of the pattern is used if there is one,
     otherwise the rule runs on every line (correct, just slower).
 
@@ -69,8 +70,8 @@ class Rule:
             compiled = re.compile(self.pattern, self.flags)
             end = re.compile(self.block_end, self.flags) if self.block_end else None
             trig = self.trigger if self.trigger is not None else derive_trigger(compiled)
-            if trig is not None:
-                re.compile(trig.encode("ascii"), re.IGNORECASE)
+            if trig is not None and re.compile(trig.encode("ascii")).fullmatch(b""):
+                raise ValueError(f"rule {self.name}: the trigger matches the empty string")
         except (re.error, UnicodeEncodeError) as err:
             raise ValueError(f"rule {self.name}: invalid regular expression: {err}") from err
         if isinstance(self.group, int) and not 0 <= self.group <= compiled.groups:

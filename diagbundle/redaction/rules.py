@@ -15,6 +15,7 @@ import ipaddress
 import re
 from collections.abc import Iterable
 
+from diagbundle.redaction.prefilter import split_alternatives
 from diagbundle.redaction.rule import TAG, Rule
 
 A = re.ASCII
@@ -84,12 +85,14 @@ _NETMASK_OCTETS = {"0", "128", "192", "224", "240", "248", "252", "254", "255"}
 
 
 def public_ipv4(value: str) -> bool:
-    """An address worth hiding: not loopback, unspecified, broadcast or a netmask."""
+    """An address worth hiding: not loopback, unspecified, broadcast or a netmask.
+
+    (The rule's pattern already checks each octet is 0-255.)
+    """
     octets = value.split(".")
     if octets[0] == "255" and all(o in _NETMASK_OCTETS for o in octets):
         return False
-    addr = ipaddress.IPv4Address(value)
-    return not (addr.is_loopback or addr.is_unspecified or value == "169.254.169.254")
+    return octets[0] != "127" and value not in ("0.0.0.0", "169.254.169.254")
 
 
 def public_ipv6(value: str) -> bool:
@@ -155,10 +158,26 @@ _HARMLESS_WORDS = sorted(_words(
     "prefix enabled required usage used id ids version format provider strategy store field "
     "label ref hint"
 ))
+
+
+def _harmless_end(words: Iterable[str]) -> str:
+    """Lookbehinds refusing a key that ends in a harmless word (``token_type``,
+    ``passwordFile``); one per word length, as ``re`` needs fixed widths."""
+    by_length: dict[int, list[str]] = {}
+    for word in words:
+        by_length.setdefault(len(word), []).append(word)
+    parts = []
+    for length in sorted(by_length):
+        group = by_length[length]
+        parts.append(rf"(?<![_.-](?i:{'|'.join(group)}))")
+        parts.append(rf"(?<![a-z](?:{'|'.join(w.capitalize() for w in group)}))")
+    return "".join(parts)
+
+
 #: The key must not end in a harmless word: ``token_type``, ``password_file``.
-_HARMLESS_END = "".join(
-    rf"(?<![_.-](?i:{w}))(?<![a-z]{w.capitalize()})" for w in _HARMLESS_WORDS
-)
+_HARMLESS_END = _harmless_end(_HARMLESS_WORDS)
+#: What separates a key from its value.
+_SEP = r"[\"']?[ \t]*(?::=|=>|[:=])"
 
 _KEY_CHARS = r"[A-Za-z0-9_.-]"
 #: Start of a key: not in the middle of a word.
@@ -175,31 +194,56 @@ _QUOTED_THEN = r"(?:(?!(?P=q))[^\\\r\n]|\\.)+"
 _LINE_REST = r"[^\s\"'](?:[^\r\n]*[^\s])?"
 
 
-def kv_rules(name: str, keyword: str, trigger_words: Iterable[str]) -> list[Rule]:
+def kv_rules(name: str, keywords: Iterable[tuple[str, str]]) -> list[Rule]:
     """Rules for ``key=value``, ``key: value``, ``"key": "value"`` and ``--key value``.
 
-    ``keyword`` is a regex for the password-like word inside the key (with
-    its own boundaries); the key may carry prefixes and suffixes
-    (``DB_PASSWORD``, ``x-auth-token``) but not a harmless suffix.
+    ``keywords`` pairs a regex for a password-like word (it must start with
+    a case-insensitive literal, so ``re`` can skip ahead fast) with a
+    trigger for that word (lower case, a superset; each alternative starting
+    with a literal). The key may carry prefixes and
+    suffixes (``DB_PASSWORD``, ``x-auth-token``) but may not end in a
+    harmless word. In the middle of a line an unquoted value ends at
+    whitespace; at the start of a line (an env file, YAML) it is the rest
+    of the line.
     """
-    words = list(trigger_words)
-    key = rf"{_KEY_CHARS}*?(?:{keyword}){_KEY_CHARS}*{_HARMLESS_END}"
+    pairs = list(keywords)
     value = (
         rf"(?P<q>[\"'])?{_SCHEME}"
         rf"(?P<value>(?(q){_QUOTED_THEN}|(?(ls){_LINE_REST}|{_WORD})))"
     )
-    assign = (
-        rf"(?P<ls>^[ \t]*(?:export[ \t]+|-[ \t]+|set[ \t]+)?)?{_KEY_START}"
-        rf"[\"']?{key}[\"']?[ \t]*(?::=|=>|[:=])[ \t]*{value}"
-    )
-    flag = rf"(?<![A-Za-z0-9_-])--?{key}(?:[ \t]+|=)(?P<ls>\b\B)?{value}"
-    assign_trigger = "|".join(rf"{w}[a-z0-9_.-]*[\"']?[ \t]*[:=]" for w in words)
-    flag_trigger = "|".join(rf"-[a-z0-9_.-]*{w}" for w in words)
-    return [
-        Rule(name, assign, group="value", flags=A, validate=not_placeholder,
-             trigger=assign_trigger),
-        Rule(name, flag, group="value", flags=A, validate=not_placeholder, trigger=flag_trigger),
+    tail = rf"{_KEY_CHARS}*(?={_SEP}){_HARMLESS_END}{_SEP}[ \t]*(?P<ls>\b\B)?{value}"
+    rules = [
+        Rule(name, rf"(?:{keyword}){tail}", group="value", flags=A, validate=not_placeholder,
+             trigger=_assign_trigger(word))
+        for keyword, word in pairs
     ]
+    anything = "|".join(keyword for keyword, _ in pairs)
+    assigned = "|".join(_assign_trigger(word) for _, word in pairs)
+    flagged = "|".join(_flag_trigger(word) for _, word in pairs)
+    rules.append(Rule(
+        name,
+        rf"^(?P<ls>[ \t]*(?:export[ \t]+|-[ \t]+|set[ \t]+)?)[\"']?{_KEY_CHARS}*?(?:{anything})"
+        rf"{_KEY_CHARS}*(?={_SEP}){_HARMLESS_END}{_SEP}[ \t]*{value}",
+        group="value", flags=A, validate=not_placeholder,
+        trigger=assigned,
+    ))
+    rules.append(Rule(
+        name,
+        rf"-(?<![A-Za-z0-9_-]-)-?{_KEY_CHARS}*?(?:{anything}){_KEY_CHARS}*(?=[ \t=])"
+        rf"{_HARMLESS_END}(?:[ \t]+|=)(?P<ls>\b\B)?{value}",
+        group="value", flags=A, validate=not_placeholder,
+        trigger=flagged,
+    ))
+    return rules
+
+
+def _assign_trigger(head: str) -> str:
+    """A key's trigger (top-level alternatives allowed) followed by a separator."""
+    return "|".join(rf"{h}[\"']?[ \t]*[:=]" for h in split_alternatives(head))
+
+
+def _flag_trigger(head: str) -> str:
+    return "|".join(rf"{h}[ \t=]" for h in split_alternatives(head))
 
 
 #: A header value: the credentials after an optional scheme, to the closing
@@ -221,18 +265,18 @@ def _secret_rules() -> list[Rule]:
             flags=A, trigger="-----begin ",
             block_end=r"-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----",
         ),
-        Rule("anthropic-key", tokens + r"sk-ant-[A-Za-z0-9_-]{20,}", flags=A, trigger="sk-ant-"),
+        Rule("anthropic-key", tokens + r"sk-ant-[A-Za-z0-9_-]{20,}", flags=A, trigger="sk-"),
         Rule("openai-key", tokens + r"sk-(?:proj-|svcacct-|admin-|None-)?[A-Za-z0-9_-]{20,}",
              flags=A, trigger="sk-"),
         Rule("openai-session", tokens + r"sess-[A-Za-z0-9]{40}(?![A-Za-z0-9])", flags=A,
              trigger="sess-"),
         Rule("aws-access-key-id",
-             r"(?<![A-Za-z0-9])(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}(?![A-Za-z0-9])",
-             flags=A, trigger=r"a3t|akia|asia|abia|acca"),
+             r"(?<![A-Za-z0-9])(?:AKIA|ASIA)[A-Z2-7]{16}(?![A-Za-z0-9])",
+             flags=A, trigger=r"akia|asia"),
         Rule("aws-secret-key",
              _KEY_START + r"[\"']?(?i:aws[_.-]?)?(?i:secret[_.-]?access[_.-]?key)[\"']?[ \t]*"
              r"(?::=|=>|[:=])[ \t]*[\"']?(?P<value>[A-Za-z0-9/+=]{40})(?![A-Za-z0-9/+=])",
-             group="value", flags=A, trigger=r"secret[_.-]?access[_.-]?key"),
+             group="value", flags=A, trigger="secret"),
         Rule("aws-session-token",
              _KEY_START + r"[\"']?(?i:aws[_.-]?session[_.-]?token|x-amz-security-token)"
              r"[\"']?[ \t]*(?::=|=>|[:=])[ \t]*[\"']?(?P<value>[A-Za-z0-9/+=%]{16,})",
@@ -250,7 +294,7 @@ def _secret_rules() -> list[Rule]:
              r"hooks\.slack\.com/(?:services|workflows|triggers)/(?P<value>[A-Za-z0-9/_-]+)",
              group="value", flags=A, trigger=r"hooks\.slack\.com/"),
         Rule("stripe-key", tokens + r"(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{10,}", flags=A,
-             trigger=r"k_live_|k_test_"),
+             trigger=r"k_(?:live|test)_"),
         Rule("stripe-webhook-secret", tokens + r"whsec_[A-Za-z0-9]{20,}", flags=A,
              trigger="whsec_"),
         Rule("google-api-key", tokens + r"AIza[0-9A-Za-z_-]{35}", flags=A, trigger="aiza"),
@@ -262,7 +306,7 @@ def _secret_rules() -> list[Rule]:
              r"(?i:account[_-]?key|shared[_-]?access[_-]?key|shared[_-]?access[_-]?signature)"
              r"[ \t]*=[ \t]*(?P<value>[^;\"'\s]+)",
              group="value", flags=A, validate=not_placeholder,
-             trigger=r"accountkey|account[_-]key|shared[_-]?access"),
+             trigger=r"account[_-]?key|shared[_-]?access"),
         Rule("azure-sas", r"[?&]sig=(?P<value>[A-Za-z0-9%/+=]{16,})", group="value", flags=A,
              trigger="sig="),
         Rule("twilio-key", tokens + r"SK[0-9a-fA-F]{32}(?![A-Za-z0-9])", flags=A,
@@ -281,16 +325,20 @@ def _secret_rules() -> list[Rule]:
         Rule("authorization",
              _KEY_START + r"[\"']?(?i:(?:proxy-)?authorization)[\"']?[ \t]*[:=][ \t]*"
              + _HEADER_VALUE,
-             group="value", flags=A, validate=not_placeholder, trigger="authorization"),
+             group="value", flags=A, validate=not_placeholder,
+             trigger=r"authorization[\"']?[ \t]*[:=]"),
         Rule("cookie",
              _KEY_START + r"[\"']?(?i:set-cookie|cookie)[\"']?[ \t]*[:=][ \t]*" + _HEADER_VALUE,
-             group="value", flags=A, validate=not_placeholder, trigger=r"cookie[\"']?[ \t]*[:=]"),
-        Rule("bearer", r"(?<![A-Za-z0-9])(?i:bearer)[ \t]+(?P<value>[A-Za-z0-9._~+/-]+=*)",
-             group="value", flags=A, validate=bearer_token, trigger="bearer"),
+             group="value", flags=A, validate=not_placeholder,
+             trigger=r"cookie[\"']?[ \t]*[:=]"),
+        Rule("bearer", r"(?i:bearer)(?<![A-Za-z0-9](?i:bearer))[ \t]+(?P<value>[A-Za-z0-9._~+/-]+=*)",
+             group="value", flags=A, validate=bearer_token,
+             trigger=r"bearer[ \t]+[a-z0-9._~+/-]"),
         Rule("basic-auth",
-             r"(?<![A-Za-z0-9])(?i:basic)[ \t]+"
+             r"(?i:basic)(?<![A-Za-z0-9](?i:basic))[ \t]+"
              r"(?P<value>[A-Za-z0-9+/]{6,}={0,2})(?![A-Za-z0-9+/=])",
-             group="value", flags=A, validate=basic_credentials, trigger="basic"),
+             group="value", flags=A, validate=basic_credentials,
+             trigger=r"basic[ \t]+[a-z0-9+/]{6}"),
         # Passwords in URLs and connection strings: keep scheme, user and host.
         Rule("url-password",
              r"(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{0,30}://[^\s:/@\"'<>]*:"
@@ -299,39 +347,40 @@ def _secret_rules() -> list[Rule]:
         Rule("url-password",
              r"(?<![A-Za-z0-9-])(?:-u|--user|--proxy-user)[ \t]*[\"']?[^\s:\"']+:"
              r"(?P<value>[^\s\"']+)",
-             group="value", flags=A, validate=not_placeholder, trigger=r"-u|--user|--proxy-user"),
+             group="value", flags=A, validate=not_placeholder, trigger="-u"),
         Rule("password",
              r"(?i:\b(?:mysql|mysqldump|mysqladmin|mariadb)\b)[^\r\n]*?[ \t]-p(?P<value>[^\s\"']+)",
              group="value", flags=A, validate=not_placeholder, trigger=r"mysql|mariadb"),
         Rule("password", r"<(?P<tag>(?i:[a-z_:-]*pass(?:word)?))>(?P<value>[^<\r\n]+)</(?P=tag)>",
              group="value", flags=A, validate=not_placeholder, trigger="pass"),
     ]
-    rules += kv_rules(
-        "password",
-        r"(?i:password|passwd|passphrase|passcode|pwd)|(?<![A-Za-z])(?i:pass)(?![a-z])",
-        ["pass", "pwd"],
-    )
-    rules += kv_rules(
-        "secret",
-        r"(?i:secret)(?!(?i:ary|s\b))|(?i:private[_.-]?key)|(?i:signature)",
-        ["secret", "private", "signature"],
-    )
-    rules += kv_rules(
-        "token",
-        r"(?i:token)(?!(?i:s|i[sz]))|(?<![A-Za-z])(?i:auth)(?![a-z])|(?i:session[_.-]?(?:id|key))",
-        ["token", "auth", "session"],
-    )
-    rules += kv_rules(
-        "api-key",
-        r"(?i:api[_.-]?key|access[_.-]?key|secret[_.-]?key|app[_.-]?key|master[_.-]?key)"
-        r"|(?<![A-Za-z])(?i:credentials?|creds?)(?![a-z])",
-        ["key", "cred"],
-    )
+    rules += kv_rules("password", [
+        (r"(?i:pass)(?:(?i:word|wd|phrase|code)|(?<![A-Za-z](?i:pass))(?![a-z]))",
+         r"pass[a-z0-9_.-]*"),
+        (r"(?i:pwd)", r"pwd[a-z0-9_.-]*"),
+    ])
+    rules += kv_rules("secret", [
+        (r"(?i:secret)(?!(?i:ary|s\b))", r"secret[a-z0-9_.-]*"),
+        (r"(?i:private)[_.-]?(?i:key)", r"private[_.-]?key[a-z0-9_.-]*"),
+        (r"(?i:signature)", r"signature[a-z0-9_.-]*"),
+    ])
+    rules += kv_rules("token", [
+        (r"(?i:token)(?!(?i:s|i[sz]))", r"token(?:[a-rt-z0-9_.-][a-z0-9_.-]*)?"),
+        (r"(?i:auth)(?<![A-Za-z](?i:auth))(?![a-z])", r"auth(?:[0-9_.-][a-z0-9_.-]*)?"),
+        (r"(?i:session)[_.-]?(?i:id|key)", r"session[_.-]?(?:id|key)[a-z0-9_.-]*"),
+    ])
+    rules += kv_rules("api-key", [
+        (r"(?i:key)(?:(?<=(?i:api|app)(?i:key))|(?<=(?i:api|app)[_.-](?i:key))"
+         r"|(?<=(?i:access|master|secret)(?i:key))|(?<=(?i:access|master|secret)[_.-](?i:key)))",
+         "api[_.-]?key*|app[_.-]?key*|access[_.-]?key*|master[_.-]?key*|secret[_.-]?key*"
+         .replace("*", "[a-z0-9_.-]*")),
+        (r"(?i:cred)(?<![A-Za-z](?i:cred))(?:(?i:entials?|s))?(?![a-z])", r"cred[a-z0-9_.-]*"),
+    ])
     rules.append(
         Rule("credit-card",
-             r"(?<![0-9A-Za-z_.-])(?:[0-9]{13,19}"
-             r"|[0-9]{4}(?P<s1>[ -])[0-9]{4}(?P=s1)[0-9]{4}(?P=s1)[0-9]{4}(?:(?P=s1)[0-9]{3})?"
-             r"|[0-9]{4}(?P<s2>[ -])[0-9]{6}(?P=s2)[0-9]{4,5})(?![0-9A-Za-z_]|[.-][0-9])",
+             r"[0-9](?<![0-9A-Za-z_.-][0-9])[0-9]{3}(?:[0-9]{9,15}"
+             r"|(?P<s1>[ -])[0-9]{4}(?P=s1)[0-9]{4}(?P=s1)[0-9]{4}(?:(?P=s1)[0-9]{3})?"
+             r"|(?P<s2>[ -])[0-9]{6}(?P=s2)[0-9]{4,5})(?![0-9A-Za-z_]|[.-][0-9])",
              flags=A, validate=luhn,
              trigger=r"[2-6][0-9]{3}[ -]?[0-9]{4}[0-9]{0,2}[ -]?[0-9]{3}")
     )
@@ -378,9 +427,9 @@ def pii_rules(kinds: Iterable[str]) -> list[Rule]:
     if "user" in on:
         rules.append(Rule(
             "home-user",
-            r"(?:(?<![A-Za-z0-9._~-])/(?:home|Users|var/home)/"
-            r"|(?i:[a-z]:)(?:\\\\|\\|/)(?i:users)(?:\\\\|\\|/)"
-            r"|(?<![A-Za-z0-9])(?:\\\\|\\)(?i:users)(?:\\\\|\\))"
+            r"(?:/(?<![A-Za-z0-9._~-]/)(?:home|Users|var/home)/"
+            r"|/(?<=[A-Za-z]:/)(?i:users)/"
+            r"|\\(?<![A-Za-z0-9]\\)\\?(?i:users)\\\\?)"
             r"(?P<value>[^/\\\s\"'<>:;,*?|]+)",
             kind="pii", group="value", flags=A, validate=home_user, label="user",
             trigger=r"/home/|/users/|\\users\\",

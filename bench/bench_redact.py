@@ -1,0 +1,169 @@
+"""Measure redaction throughput (MB/s) and peak memory on realistic log text.
+
+Generates log-like text (access logs, app logs with request ids and SHAs,
+JSON log lines, stack traces, SQL, LLM usage lines with ``max_tokens``),
+mostly benign with a sprinkling of secrets and PII, then streams it through
+the redactor in 64 KiB chunks with each engine. Also runs one 100 MB single
+line through the stream to show memory stays flat. Prints figures only.
+
+    python bench/bench_redact.py [--mb 50] [--long-mb 100] [--engine python|hyperscan|both]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import hashlib
+import random
+import resource
+import sys
+import time
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from diagbundle.redaction import Redactor  # noqa: E402
+from diagbundle.redaction.prefilter import load_hyperscan  # noqa: E402
+
+CHUNK = 64 << 10
+
+SECRETS = [
+    "Authorization: Bearer eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
+    "export GITHUB_TOKEN=ghp_16C7e42F292c6912E7710c838347Ae178B4a",
+    "db url postgres://app:Sup3rS3cret@db.internal:5432/orders",
+    "OPENAI_API_KEY=sk-proj-abcdefghijklmnopqrstuvwxyz0123456789ABCD",
+    "login ok for alice.smith@example.com from 203.0.113.42",
+    "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+    "password=hunter2 retry=3",
+]
+
+
+def log_text(n_bytes: int, seed: int = 7) -> Iterator[str]:
+    """Yield log lines until about ``n_bytes`` have been produced."""
+    r = random.Random(seed)
+    ips = [f"10.{r.randrange(256)}.{r.randrange(256)}.{r.randrange(1, 255)}" for _ in range(50)]
+    mods = ["app.server", "db.pool", "worker.queue", "auth.session", "http.client",
+            "scheduler", "cache.redis", "api.v2.orders", "llm.client"]
+    paths = ["/api/v2/orders", "/healthz", "/static/app.js", "/api/v2/users/42", "/login",
+             "/metrics"]
+    size = 0
+    i = 0
+    while size < n_bytes:
+        i += 1
+        ts = (f"2024-03-{r.randrange(1, 29):02d}T{r.randrange(24):02d}:{r.randrange(60):02d}:"
+              f"{r.randrange(60):02d}.{r.randrange(1000):03d}Z")
+        k = r.random()
+        if k < 0.002:
+            line = f"{ts} ERROR [{r.choice(mods)}] {r.choice(SECRETS)}"
+        elif k < 0.06:
+            line = (f'{r.choice(ips)} - - [{ts}] "GET {r.choice(paths)} HTTP/1.1" '
+                    f'{r.choice([200, 200, 200, 304, 404, 500])} {r.randrange(20000)} "-" '
+                    '"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/120.0.6099.109"')
+        elif k < 0.45:
+            line = (f"{ts} INFO  [{r.choice(mods)}] request_id={uuid.UUID(int=r.getrandbits(128))}"
+                    f" took {r.random() * 300:.1f}ms status=200 retries=0")
+        elif k < 0.5:
+            line = (f"{ts} INFO  [llm.client] model=gpt-4o max_tokens=4096 prompt_tokens="
+                    f"{r.randrange(5000)} completion_tokens={r.randrange(900)} token_type=Bearer")
+        elif k < 0.65:
+            line = (f"{ts} DEBUG [{r.choice(mods)}] cache hit key=user:{r.randrange(10**6)} "
+                    f"sha={hashlib.sha1(str(i).encode()).hexdigest()} version=1.4.{r.randrange(30)}")
+        elif k < 0.75:
+            line = (f"{ts} WARN  [{r.choice(mods)}] slow query ({r.randrange(100, 5000)} ms): "
+                    f"SELECT id, name FROM orders WHERE customer_id = {r.randrange(10**5)} LIMIT 50")
+        elif k < 0.85:
+            line = (f'  File "/usr/lib/python3.11/site-packages/app/'
+                    f'{r.choice(["views", "models", "tasks"])}.py", line {r.randrange(1, 900)}, '
+                    "in handle_request")
+        elif k < 0.95:
+            line = ('{"ts": "%s", "level": "info", "msg": "job finished", "job": "%s", '
+                    '"duration_ms": %d, "queue": "default"}'
+                    % (ts, uuid.UUID(int=r.getrandbits(128)), r.randrange(10**4)))
+        else:
+            line = (f"{ts} ERROR [{r.choice(mods)}] connection reset by peer after "
+                    f"{r.randrange(100)} bytes; retrying in {r.randrange(10)}s")
+        size += len(line) + 1
+        yield line + "\n"
+
+
+def chunks_of(data: bytes) -> Iterator[bytes]:
+    for i in range(0, len(data), CHUNK):
+        yield data[i : i + CHUNK]
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def run(engine: str, data: bytes) -> tuple[float, bytes, Counter[str]]:
+    redactor = Redactor(engine=engine, key=b"b" * 32)
+    counts: Counter[str] = Counter()
+    start = time.perf_counter()
+    out = b"".join(redactor.stream(chunks_of(data), counts))
+    elapsed = time.perf_counter() - start
+    return len(data) / 1e6 / elapsed, out, counts
+
+
+def long_line(engine: str, mb: int) -> tuple[float, float]:
+    """Stream one ``mb`` MB line (no newline) with a secret every MB; output discarded."""
+    piece = (b"abcdefghij" * 6553 + b" ") * 16  # ~1 MiB of text without newlines
+    piece = piece[: 1 << 20]
+    secret = b" password=hunter2 "
+
+    def gen() -> Iterator[bytes]:
+        for _ in range(mb):
+            yield piece[: len(piece) - len(secret)] + secret
+
+    redactor = Redactor(engine=engine, key=b"b" * 32)
+    before = peak_rss_mb()
+    start = time.perf_counter()
+    total = 0
+    found = 0
+    for out in redactor.stream(gen()):
+        total += len(out)
+        found += out.count(b"[REDACTED:password]")
+    elapsed = time.perf_counter() - start
+    assert found == mb, (found, mb)
+    return mb * (1 << 20) / 1e6 / elapsed, peak_rss_mb() - before
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mb", type=int, default=50, help="size of the log text (MB)")
+    parser.add_argument("--long-mb", type=int, default=100, help="size of the single line (MB)")
+    parser.add_argument("--engine", choices=["python", "hyperscan", "both"], default="both")
+    args = parser.parse_args()
+
+    engines = ["python", "hyperscan"] if args.engine == "both" else [args.engine]
+    if "hyperscan" in engines and load_hyperscan() is None:
+        print("hyperscan not installed: skipping the fast path")
+        engines.remove("hyperscan")
+    data = "".join(log_text(args.mb * 1_000_000)).encode()
+    lines = data.count(b"\n")
+    print(f"log text: {len(data) / 1e6:.1f} MB, {lines} lines, chunks of {CHUNK // 1024} KiB")
+    print(f"peak RSS after generating the input: {peak_rss_mb():.0f} MB")
+    outputs = {}
+    for engine in engines:
+        gc.collect()
+        speed, out, counts = run(engine, data)
+        outputs[engine] = out
+        changed = sum(1 for a, b in zip(data.splitlines(), out.splitlines()) if a != b)
+        print(f"{engine:>9}: {speed:7.1f} MB/s   lines changed {changed} "
+              f"({100 * changed / lines:.2f}%), replacements {sum(counts.values())}, "
+              f"peak RSS {peak_rss_mb():.0f} MB")
+    if len(outputs) == 2:
+        same = outputs["python"] == outputs["hyperscan"]
+        print(f"outputs byte-identical: {same}")
+    del data, outputs
+    gc.collect()
+    for engine in engines:
+        speed, grew = long_line(engine, args.long_mb)
+        print(f"{engine:>9}: one {args.long_mb} MB line: {speed:7.1f} MB/s, "
+              f"peak RSS grew by {grew:.0f} MB (total {peak_rss_mb():.0f} MB)")
+
+
+if __name__ == "__main__":
+    main()
