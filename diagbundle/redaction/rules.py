@@ -40,9 +40,13 @@ _PLACEHOLDER = re.compile(
 
 
 def not_placeholder(value: str) -> bool:
-    """A credential value worth redacting: not empty, a placeholder or a tag."""
-    stripped = value.strip()
-    return bool(stripped) and not _PLACEHOLDER.fullmatch(stripped) and not TAG.search(stripped)
+    """A credential value worth redacting: not a placeholder, a tag or punctuation."""
+    stripped = value.strip().rstrip(".,;:)")
+    return (
+        any(c.isalnum() for c in stripped)
+        and not _PLACEHOLDER.fullmatch(stripped)
+        and not TAG.search(stripped)
+    )
 
 
 def luhn(value: str) -> bool:
@@ -154,39 +158,39 @@ def phone_number(value: str) -> bool:
 #: ``max_tokens`` is handled by the keyword itself).
 _HARMLESS_WORDS = sorted(_words(
     "type types count counts limit limits length len size min max ttl expiry expires expire "
-    "expiration lifetime timeout url uri endpoint path file dir name policy method mode header "
-    "prefix enabled required usage used id ids version format provider strategy store field "
-    "label ref hint"
+    "expiration lifetime timeout seconds secs minutes hours days ms interval duration age url "
+    "uri endpoint path file dir name policy method mode header prefix enabled required usage "
+    "used id ids version format provider strategy store field label ref hint manager backend "
+    "engine service arn region kind scope scopes audience issuer algorithm alg rotation"
 ))
 
 
-def _harmless_end(words: Iterable[str]) -> str:
-    """Lookbehinds refusing a key that ends in a harmless word (``token_type``,
-    ``passwordFile``); one per word length, as ``re`` needs fixed widths."""
-    by_length: dict[int, list[str]] = {}
-    for word in words:
-        by_length.setdefault(len(word), []).append(word)
-    parts = []
-    for length in sorted(by_length):
-        group = by_length[length]
-        parts.append(rf"(?<![_.-](?i:{'|'.join(group)}))")
-        parts.append(rf"(?<![a-z](?:{'|'.join(w.capitalize() for w in group)}))")
-    return "".join(parts)
+def _harmless_after(words: Iterable[str]) -> str:
+    """A lookahead, right after the keyword, refusing a key that goes on with a
+    harmless word (``token_type``, ``TOKEN_TTL_SECONDS``, ``tokenCount``)."""
+    lower = "|".join(sorted(words, key=len, reverse=True))
+    capital = "|".join(w.capitalize() for w in sorted(words, key=len, reverse=True))
+    return (
+        rf"(?!{_KEY_CHARS}*?(?:[_.-](?i:{lower})|(?<=[a-z0-9])(?:{capital}))(?![a-z]))"
+    )
 
-
-#: The key must not end in a harmless word: ``token_type``, ``password_file``.
-_HARMLESS_END = _harmless_end(_HARMLESS_WORDS)
-#: What separates a key from its value.
-_SEP = r"[\"']?[ \t]*(?::=|=>|[:=])"
 
 _KEY_CHARS = r"[A-Za-z0-9_.-]"
+#: The key must not go on with a harmless word.
+_HARMLESS = _harmless_after(_HARMLESS_WORDS)
+#: What separates a key from its value.
+_SEP = r"[\"']?[ \t]*(?::=|=>|:(?!:)|=(?!=))"
+
 #: Start of a key: not in the middle of a word.
 _KEY_START = r"(?<![A-Za-z0-9_.-])"
 #: Placed right after a scheme-bearing value start so ``Bearer`` stays.
 _SCHEME = r"(?:(?i:bearer|basic|token|digest|negotiate|ntlm)[ \t]+)?"
-#: An unquoted value: stops at whitespace, quotes, separators, and at a
-#: backslash before a quote (inside a JSON string).
-_WORD = r"(?:[^\s\"'\\,;&<>]|\\(?![\"\s]))+"
+#: An unquoted value: stops at whitespace, quotes, separators, at a
+#: backslash before a quote (inside a JSON string) and at the ``@host/`` of
+#: a URL (``https://x-access-token:TOKEN@github.com/...``).
+_WORD = (
+    r"(?:[^\s\"'\\,;&<>@]|\\(?![\"\s])|@(?![A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+[:/]))+"
+)
 #: A quoted value: up to the same quote (escapes allowed), or to the end of
 #: the line if the quote is never closed (a truncated line: fail closed).
 _QUOTED_THEN = r"(?:(?!(?P=q))[^\\\r\n]|\\.)+"
@@ -211,7 +215,7 @@ def kv_rules(name: str, keywords: Iterable[tuple[str, str]]) -> list[Rule]:
         rf"(?P<q>[\"'])?{_SCHEME}"
         rf"(?P<value>(?(q){_QUOTED_THEN}|(?(ls){_LINE_REST}|{_WORD})))"
     )
-    tail = rf"{_KEY_CHARS}*(?={_SEP}){_HARMLESS_END}{_SEP}[ \t]*(?P<ls>\b\B)?{value}"
+    tail = rf"{_HARMLESS}{_KEY_CHARS}*{_SEP}[ \t]*(?P<ls>\b\B)?{value}"
     rules = [
         Rule(name, rf"(?:{keyword}){tail}", group="value", flags=A, validate=not_placeholder,
              trigger=_assign_trigger(word))
@@ -223,14 +227,14 @@ def kv_rules(name: str, keywords: Iterable[tuple[str, str]]) -> list[Rule]:
     rules.append(Rule(
         name,
         rf"^(?P<ls>[ \t]*(?:export[ \t]+|-[ \t]+|set[ \t]+)?)[\"']?{_KEY_CHARS}*?(?:{anything})"
-        rf"{_KEY_CHARS}*(?={_SEP}){_HARMLESS_END}{_SEP}[ \t]*{value}",
+        rf"{_HARMLESS}{_KEY_CHARS}*{_SEP}[ \t]*{value}",
         group="value", flags=A, validate=not_placeholder,
         trigger=assigned,
     ))
     rules.append(Rule(
         name,
-        rf"-(?<![A-Za-z0-9_-]-)-?{_KEY_CHARS}*?(?:{anything}){_KEY_CHARS}*(?=[ \t=])"
-        rf"{_HARMLESS_END}(?:[ \t]+|=)(?P<ls>\b\B)?{value}",
+        rf"-(?<![A-Za-z0-9_-]-)-?{_KEY_CHARS}*?(?:{anything}){_HARMLESS}{_KEY_CHARS}*"
+        rf"(?:[ \t]+|=)(?P<ls>\b\B)?{value}",
         group="value", flags=A, validate=not_placeholder,
         trigger=flagged,
     ))
@@ -250,7 +254,9 @@ def _flag_trigger(head: str) -> str:
 #: quote or the end of the line (never past a quote: JSON stays valid).
 _HEADER_VALUE = (
     r"(?P<q>[\"'])?(?:(?i:bearer|basic|digest|token|negotiate|ntlm)[ \t]+)?"
-    r"(?P<value>(?(q)[^\"'\r\n]+|(?:[^\r\n\"'\\]|\\(?![\"']))*[^\s\"'\\]))"
+    r"(?P<value>(?(q)(?:(?!(?P=q))[^\\\r\n]|\\.)+"
+    r"|(?:(?<=(?i:digest)[ \t])[^\r\n]*[^\s]"
+    r"|(?:[^\r\n\"'\\]|\\(?![\"']))*[^\s\"'\\])))"
 )
 
 
