@@ -45,6 +45,8 @@ MARGIN = 64 << 10
 #: Lines are batched up to about this many characters per prefilter pass.
 BLOCK = 1 << 20
 
+#: How many times a changed line is decided again (see ``_Run._decide``).
+_MAX_PASSES = 4
 #: What a secret cut by a window's end continues with in the next window.
 _CONTINUATION = re.compile(r"[^\s\"'\\,;&<>]+")
 _QUOTE_OR_BACKSLASH = re.compile(r'["\\]')
@@ -440,6 +442,25 @@ class _Run:
 
     # -- the exact decision ---------------------------------------------------------------
     def _decide(self, content: str, mask: int, limit: int | None) -> tuple[str, int]:
+        """Redact one line (or window), to a fixed point.
+
+        A replacement changes its neighbours' context (``10.0.0.1fe80::1``:
+        the IPv6 address only stands alone once the IPv4 one is a tag), so a
+        changed line is decided again, with the same rules, until it no
+        longer changes: redacting twice then changes nothing more. Windows of
+        long lines are decided once.
+        """
+        new, commit = self._decide_once(content, mask, limit)
+        if limit is not None:
+            return new, commit
+        for _ in range(_MAX_PASSES):
+            if new is content:
+                break
+            content = new
+            new, commit = self._decide_once(content, mask, None)
+        return new, commit
+
+    def _decide_once(self, content: str, mask: int, limit: int | None) -> tuple[str, int]:
         """Find, resolve and apply every match in ``content`` (one line or window).
 
         With a ``limit`` (a window), only matches starting before it count and
@@ -462,6 +483,10 @@ class _Run:
                 continue
             group = rule.group
             validate = rule.validate
+            # A pseudonym right next to an earlier tag would not have matched
+            # before that tag replaced its neighbour: leave it, so that
+            # redacting twice changes nothing more.
+            pii = rule.kind == "pii"
             if protected is None:
                 protected = [m.span() for m in TAG.finditer(content)] if _has_tag(content) else []
             while match is not None:
@@ -472,7 +497,7 @@ class _Run:
                 if (
                     start < 0
                     or start == end
-                    or (protected and _overlaps(start, end, protected))
+                    or (protected and _overlaps(start, end, protected, touching=pii))
                     or allowed(value)
                     or (validate is not None and not validate(value))
                 ):
@@ -580,7 +605,11 @@ def _has_tag(content: str) -> bool:
     return "[REDACTED:" in content or ("<" in content and ">" in content)
 
 
-def _overlaps(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
+def _overlaps(
+    start: int, end: int, spans: list[tuple[int, int]], *, touching: bool = False
+) -> bool:
+    if touching:
+        return any(start <= e and s <= end for s, e in spans)
     return any(start < e and s < end for s, e in spans)
 
 
