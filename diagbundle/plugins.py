@@ -102,13 +102,15 @@ class PluginManager:
         for ep in metadata.entry_points(group=ENTRY_POINT_GROUP):
             dist = getattr(ep, "dist", None)
             if wanted is not None and ep.name not in wanted:
-                self.infos[ep.name] = PluginInfo(
-                    ep.name,
-                    "entry point",
-                    _version(dist),
-                    _dist_name(dist),
-                    status="disabled",
-                    error="not listed in DIAGBUNDLE_LOAD_PLUGINS",
+                self._record(
+                    PluginInfo(
+                        ep.name,
+                        "entry point",
+                        _version(dist),
+                        _dist_name(dist),
+                        status="disabled",
+                        error="not listed in DIAGBUNDLE_LOAD_PLUGINS",
+                    )
                 )
                 continue
             self._load(ep.name, "entry point", ep.load, dist)
@@ -125,7 +127,7 @@ class PluginManager:
             from diagbundle import __version__
 
             info.version, info.distribution = __version__, "diagbundle"
-        self.infos[name] = info
+        self._record(info)
         if self.pm.has_plugin(name):
             return self._fail(info, f"a plugin named {name!r} is already registered")
         try:
@@ -141,8 +143,23 @@ class PluginManager:
         self._gathered = False
         return info
 
+    def _record(self, info: PluginInfo) -> None:
+        """Keep ``info`` for ``diagbundle plugins`` without displacing a plugin of the same name.
+
+        The key is the pluggy name for a plugin that loads; a second plugin
+        claiming a taken name (an entry point called like a built-in) is kept
+        under a suffixed key, so it is listed as failed or disabled while the
+        first one keeps working.
+        """
+        key, n = info.name, 1
+        while key in self.infos:
+            n += 1
+            key = f"{info.name}#{n}"
+        self.infos[key] = info
+
     def _fail(self, info: PluginInfo, message: str, err: Exception | None = None) -> PluginInfo:
-        info.status, info.error = "failed", message.splitlines()[0] if message else "failed"
+        # pluggy's messages span lines (the useful part is on the last ones): keep them all, on one line.
+        info.status, info.error = "failed", " ".join(message.split()) or "failed"
         if strict():
             raise err or RuntimeError(message)
         hint = ""
@@ -169,8 +186,10 @@ class PluginManager:
 
     def _call(self, hook_name: str, add: Callable[[PluginInfo, Any], None]) -> None:
         caller = getattr(self.pm.hook, hook_name)
-        # pluggy returns impls last-registered-first; call in registration order.
-        for impl in reversed(caller.get_hookimpls()):
+        # pluggy would call the last registered plugin first; call in registration order instead,
+        # so built-ins come first and keep their names when a later plugin registers a duplicate.
+        order = {key: i for i, key in enumerate(self.infos)}
+        for impl in sorted(caller.get_hookimpls(), key=lambda impl: order.get(impl.plugin_name, len(order))):
             info = self.infos.get(impl.plugin_name)
             if info is None or info.status != "ok":
                 continue
@@ -187,6 +206,7 @@ class PluginManager:
         self.formats = [f for f in self.formats if f.name not in info.formats]
         self.options = [o for o in self.options if o.name not in info.options]
         self.rules = [r for r in self.rules if r.name not in info.rules]
+        info.collectors, info.formats, info.options, info.rules = [], [], [], []
 
     def _add_collector(self, info: PluginInfo, collector: Collector) -> None:
         if not isinstance(collector, Collector):
