@@ -105,16 +105,20 @@ def run_jobs(
     pending: dict[str, tuple[threading.Thread, Context, float, float]] = {}
 
     def work(job: Job, ctx: Context, result: CollectorResult, started: float) -> None:
+        # A collector abandoned after its timeout may still raise later: its result
+        # ("timed out") is already reported and must not change under the caller.
         try:
             job.collector.collect(ctx)
         except CollectorStopped as err:
             if result.status == "ok":
                 result.status, result.reason = "failed", str(err)
         except UsageError as err:
-            fatal.append(err)
-            result.status, result.reason = "failed", str(err)
+            if result.status == "ok":
+                fatal.append(err)
+                result.status, result.reason = "failed", str(err)
         except Exception as err:
-            result.status, result.reason = "failed", f"{type(err).__name__}: {err}"
+            if result.status == "ok":
+                result.status, result.reason = "failed", f"{type(err).__name__}: {err}"
         finally:
             with finished:
                 if result.duration == 0.0:
