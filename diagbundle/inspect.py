@@ -10,6 +10,7 @@ import hashlib
 import json
 import os
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -80,17 +81,21 @@ def inspect_bundle(path: str | os.PathLike[str]) -> Report:
         report = Report(name, manifest)
         in_zip = {i.filename: i for i in zf.infolist()}
         listed = set()
-        for item in manifest["files"]:
-            path_in = str(item.get("path"))
+        for n, item in enumerate(manifest["files"]):
+            try:
+                path_in = str(item["path"])
+                check = FileCheck(
+                    path_in,
+                    int(item.get("size", -1)),
+                    str(item.get("media_type")),
+                    str(item.get("collector")),
+                    sum(int(v) for v in item.get("redactions", {}).values()),
+                    bool(item.get("scrubbed", True)),
+                )
+            except (KeyError, TypeError, ValueError, AttributeError):
+                report.problems.append(f"manifest.json: file entry {n} is malformed")
+                continue
             listed.add(path_in)
-            check = FileCheck(
-                path_in,
-                int(item.get("size", -1)),
-                str(item.get("media_type")),
-                str(item.get("collector")),
-                sum(item.get("redactions", {}).values()),
-                bool(item.get("scrubbed", True)),
-            )
             report.files.append(check)
             info = in_zip.get(path_in)
             if info is None:
@@ -112,7 +117,7 @@ def _verify(zf: zipfile.ZipFile, info: zipfile.ZipInfo, size: int, sha256: str) 
             for chunk in iter(lambda: fh.read(CHUNK), b""):
                 digest.update(chunk)
                 actual += len(chunk)
-    except (zipfile.BadZipFile, OSError, EOFError) as err:
+    except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as err:
         return f"unreadable ({err})"
     if actual != size:
         return f"size {actual} does not match the manifest ({size})"
@@ -124,16 +129,19 @@ def _verify(zf: zipfile.ZipFile, info: zipfile.ZipInfo, size: int, sha256: str) 
 def render(report: Report) -> str:
     """A human listing: one line per file, then the verdict."""
     m = report.manifest
-    created = m.get("created", {})
+    # The manifest comes from whoever sent the bundle: list what is well-formed, skip the rest.
+    created, collectors = m.get("created"), m.get("collectors")
+    created = created if isinstance(created, dict) else {}
+    collectors = collectors if isinstance(collectors, list) else []
     lines = [
         f"{report.bundle}",
         f"  bundle {m.get('bundle_id')}, created {created.get('local')} ({created.get('zone')}), "
         f"diagbundle {m.get('diagbundle_version')}",
         "",
     ]
-    for c in m.get("collectors", []):
+    for c in (c for c in collectors if isinstance(c, dict)):
         reason = f" ({c.get('reason')})" if c.get("reason") else ""
-        lines.append(f"  collector {c.get('name'):<16} {c.get('status')}{reason}")
+        lines.append(f"  collector {c.get('name')!s:<16} {c.get('status')}{reason}")
     lines.append("")
     for f in report.files:
         flag = "ok" if not f.problem else f"BAD: {f.problem}"
