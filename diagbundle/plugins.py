@@ -11,6 +11,7 @@ empty for none, or a comma-separated list of entry-point names.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import os
 import warnings
@@ -87,7 +88,8 @@ class PluginManager:
         self.options: list[CliOption] = []
         self.rules: list[Rule] = []
         for module_name in builtins:
-            self._load(module_name, "built-in", lambda m=module_name: importlib.import_module(m))
+            short = module_name.rpartition(".")[2]
+            self._load(short, "built-in", functools.partial(importlib.import_module, module_name))
         if autoload:
             self._load_entry_points()
 
@@ -104,7 +106,11 @@ class PluginManager:
             dist = getattr(ep, "dist", None)
             if wanted is not None and ep.name not in wanted:
                 self.infos[ep.name] = PluginInfo(
-                    ep.name, "entry point", _version(dist), _dist_name(dist), status="disabled",
+                    ep.name,
+                    "entry point",
+                    _version(dist),
+                    _dist_name(dist),
+                    status="disabled",
                     error="not listed in DIAGBUNDLE_LOAD_PLUGINS",
                 )
                 continue
@@ -145,8 +151,9 @@ class PluginManager:
         hint = ""
         if info.distribution:
             hint = f" (to remove it: pip uninstall {info.distribution})"
-        warnings.warn(f"diagbundle plugin {info.name!r} failed: {info.error}{hint}",
-                      PluginWarning, stacklevel=3)
+        warnings.warn(
+            f"diagbundle plugin {info.name!r} failed: {info.error}{hint}", PluginWarning, stacklevel=3
+        )
         return info
 
     # -- gathering -----------------------------------------------------------
@@ -220,8 +227,7 @@ class PluginManager:
 
 #: Keyword arguments of diagbundle.collect() that plugin options may not take.
 RESERVED_DESTS = frozenset(
-    {"output", "only", "skip", "timeout", "yes", "json", "dry_run", "offline", "manager",
-     "redactor", "argv"}
+    {"output", "only", "skip", "timeout", "yes", "json", "dry_run", "offline", "manager", "redactor", "argv"}
 )
 
 

@@ -16,6 +16,11 @@ if TYPE_CHECKING:
     from diagbundle.redaction import Redactor
 
 
+#: What one collector may produce itself unless it says otherwise (files it
+#: adds by path are not staged, so they count only when written).
+DEFAULT_MAX_BYTES = 64 << 20
+
+
 @dataclass(frozen=True)
 class Collector:
     """Something that puts files into the bundle.
@@ -25,7 +30,9 @@ class Collector:
     it returns a reason to skip (``"no display"``) or ``None`` to run, and may
     raise :class:`~diagbundle.errors.UsageError` to stop the whole run (a
     missing ``--attach`` file). ``plan`` lists the sources the collector would
-    read, for ``--dry-run``.
+    read, for ``--dry-run``. ``timeout`` overrides ``--timeout`` for this
+    collector; ``max_bytes`` is its size budget (``None``: unlimited, for
+    collectors that only add files the user chose).
     """
 
     name: str
@@ -34,7 +41,7 @@ class Collector:
     check: Callable[[Context], str | None] | None = None
     plan: Callable[[Context], list[str]] | None = None
     timeout: float | None = None
-    max_bytes: int | None = None
+    max_bytes: int | None = DEFAULT_MAX_BYTES
     needs_network: bool = False
 
 
