@@ -34,6 +34,8 @@ DETAIL_FIELDS = (
     "l1_instruction_cache_size", "l2_cache_size", "l3_cache_size", "flags",
 )
 CACHE_NAME = "cpuinfo.json"
+#: /proc/cpuinfo keys naming the CPU or board, best first (x86, Raspberry Pi, ARM SoCs, MIPS).
+MODEL_KEYS = ("model name", "Model", "Hardware", "Processor", "cpu model")
 DEFAULT_WAIT = 5.0
 
 
@@ -86,7 +88,8 @@ def parse_proc_cpuinfo(text: str) -> dict[str, Any]:
     ``Model`` or only ``CPU implementer``/``CPU part``; both list one block
     per logical CPU.
     """
-    model = vendor = None
+    names: dict[str, str] = {}
+    vendor = None
     cores: set[tuple[str, str]] = set()
     sockets: set[str] = set()
     flags: set[str] = set()
@@ -99,8 +102,8 @@ def parse_proc_cpuinfo(text: str) -> dict[str, Any]:
                 cores.add((physical, core))
             physical = core = None
             continue
-        if key in ("model name", "Processor", "cpu model", "Hardware", "Model") and not model:
-            model = value
+        if key in MODEL_KEYS:
+            names.setdefault(key, value)
         elif key in ("vendor_id", "CPU implementer") and not vendor:
             vendor = value
         elif key == "physical id":
@@ -111,7 +114,7 @@ def parse_proc_cpuinfo(text: str) -> dict[str, Any]:
         elif key in ("flags", "Features") and not flags:
             flags = set(value.split())
     return {
-        "model": model,
+        "model": next((names[k] for k in MODEL_KEYS if names.get(k)), None),
         "vendor": vendor,
         "physical_cores": len(cores) or None,
         "sockets": len(sockets) or None,
