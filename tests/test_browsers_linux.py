@@ -12,10 +12,10 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from diagbundle.testing import build_bundle
 from diagbundle_plugins.browsers import linux
 from diagbundle_plugins.browsers.process import Runner, parse_version
+
+from diagbundle.testing import build_bundle
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux only")
 

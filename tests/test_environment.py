@@ -10,10 +10,10 @@ import time
 from pathlib import Path
 
 import pytest
-
-from diagbundle.testing import build_bundle
 from diagbundle_plugins.environment import clock, cpu, resources, variables, virtualization
 from diagbundle_plugins.environment.paths import tilde
+
+from diagbundle.testing import build_bundle
 
 FIXTURES = Path(__file__).parent / "fixtures" / "environment"
 

@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import wait as wait_futures
 from pathlib import Path
+from typing import Any
 
 from diagbundle_plugins.browsers.catalog import (
     DESKTOP_IDS,
@@ -213,7 +214,9 @@ def detect(runner: Runner, cancelled: Callable[[], bool],
             if family == "firefox":
                 firefox_dirs.append(str(Path(real).parent))
         detection.policies = linux_policies(firefox_dirs)
-        pending = {f for _, f in futures} | ({xdg} if xdg else set())
+        pending: set[Future[Any]] = {f for _, f in futures}
+        if xdg is not None:
+            pending.add(xdg)
         while pending and not cancelled():
             _done, pending = wait_futures(pending, timeout=0.05)
         if pending:
@@ -250,7 +253,7 @@ def default_from_alternatives(root: Path = Path("/")) -> DefaultBrowser:
     """Debian's ``x-www-browser`` alternative, when no desktop default is set."""
     link = root / "etc/alternatives/x-www-browser"
     try:
-        target = Path(os.readlink(link))
+        target = link.readlink()
     except OSError:
         return DefaultBrowser("not found")
     for command, family, channel in LINUX_COMMANDS:

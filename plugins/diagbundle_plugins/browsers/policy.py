@@ -137,10 +137,8 @@ def windows_policies(values: Any) -> list[PolicyProxy]:
             data = values(path)
             if not data:
                 continue
-            if browser == "firefox":
-                settings = firefox_proxy({"Proxy": data})
-            else:
-                settings = chromium_proxy(data)
+            wrapped = {"Proxy": data}
+            settings = firefox_proxy(wrapped) if browser == "firefox" else chromium_proxy(data)
             if settings:
                 found.append(PolicyProxy(browser, path, settings))
     return found

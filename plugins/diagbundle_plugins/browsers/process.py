@@ -52,6 +52,13 @@ class Runner:
 
     def run(self, argv: list[str]) -> Outcome:
         """Run ``argv``; return its first non-empty stdout line."""
+        return self._run(argv, first_line=True)
+
+    def run_all(self, argv: list[str]) -> Outcome:
+        """Run ``argv``; return all it printed on stdout."""
+        return self._run(argv, first_line=False)
+
+    def _run(self, argv: list[str], *, first_line: bool) -> Outcome:
         popen_args: dict[str, object] = {}
         if sys.platform == "win32":
             popen_args["creationflags"] = subprocess.CREATE_NO_WINDOW
@@ -79,12 +86,15 @@ class Runner:
                 self._live.discard(proc)
         if self._stopped:
             return Outcome(None, "cancelled")
-        lines = [line.strip() for line in out.decode("utf-8", "replace").splitlines()]
+        text = out.decode("utf-8", "replace")
+        lines = [line.strip() for line in text.splitlines()]
         first = next((line for line in lines if line), None)
+        if not first_line and first is not None:
+            first = text
         if proc.returncode != 0:
             return Outcome(first, f"exit code {proc.returncode}")
         if first is None:
-            return Outcome(None, "printed nothing")
+            return Outcome(None, "printed nothing") if first_line else Outcome("", None)
         return Outcome(first, None)
 
     def kill_all(self) -> None:
