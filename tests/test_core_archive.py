@@ -38,6 +38,8 @@ def bundle_path(tmp_path: Path) -> Path:
         "--attach",
         str(inputs / "shot.png"),
         "--attach-binary",
+        "--only",
+        "attachments,good",
         "-o",
         str(out),
         load="good",
@@ -107,7 +109,7 @@ def test_text_is_deflated_and_compressed_media_stored(bundle_path: Path) -> None
 def test_file_mode_is_0600_whatever_the_umask(tmp_path: Path) -> None:
     out = tmp_path / "b.zip"
     done = subprocess.run(
-        harness.command("collect", "-o", str(out)),
+        harness.command("collect", "--only", "good", "-o", str(out)),
         env=harness.child_env("good"),
         capture_output=True,
         text=True,

@@ -28,6 +28,8 @@ def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "--attach",
         str(folder / "shot.png"),
         "--attach-binary",
+        "--only",
+        "attachments,good",
         "-o",
         str(out),
         load="good",

@@ -222,5 +222,9 @@ def test_unknown_collector_name_lists_the_known_ones(option: str) -> None:
 
 
 def test_only_and_skip_choose_collectors(tmp_path: Path) -> None:
-    bundle = build_bundle(tmp_path, plugins=[good, network], skip=["attachments", "needs-net"])
+    manager = make_manager(good, network, builtins=("diagbundle_plugins.attachments",))
+    bundle = build_bundle(tmp_path, manager=manager, skip=["attachments", "needs-net"])
     assert [c["name"] for c in bundle.manifest["collectors"]] == ["good"]
+    (tmp_path / "again").mkdir()
+    bundle = build_bundle(tmp_path / "again", manager=manager, only="needs-net,good")
+    assert [c["name"] for c in bundle.manifest["collectors"]] == ["good", "needs-net"]
