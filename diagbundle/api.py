@@ -23,6 +23,7 @@ from diagbundle.redaction import Redactor, Rule
 from diagbundle.runner import CollectorResult, Job, check_jobs, run_jobs
 
 DEFAULT_TIMEOUT = 30.0
+MAX_TIMEOUT = 86400.0
 
 __all__ = ["BundleResult", "BundleStream", "CollectorResult", "PlannedCollector", "collect", "plan", "stream"]
 
@@ -71,8 +72,10 @@ class _Run:
         argv: Sequence[str] | None,
         options: dict[str, Any],
     ) -> None:
-        if timeout <= 0:
-            raise UsageError("--timeout must be a positive number of seconds")
+        # "not (0 < t <= max)" also refuses NaN (which would mean no limit at all) and
+        # huge values (which overflow the thread wait).
+        if not 0 < timeout <= MAX_TIMEOUT:
+            raise UsageError(f"--timeout must be a positive number of seconds, at most {MAX_TIMEOUT:g}")
         self.manager = manager or PluginManager()
         self.manager.gather()
         self.timeout = timeout
