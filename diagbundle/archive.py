@@ -75,18 +75,27 @@ def zip_chunks(
 
 
 def _entry_bytes(entry: Entry, store: Store) -> Iterator[bytes]:
-    """The bytes of one entry, hashed and counted as they pass."""
+    """The bytes of one entry, hashed and counted as they pass.
+
+    A file added by path is read only now: if it has vanished or cannot be
+    read any more, the entry keeps what was read (possibly nothing) and
+    records the error, rather than ending the whole bundle.
+    """
     digest = hashlib.sha256()
     size = 0
-    for chunk in _read(entry, store):
-        if entry.limit is not None and size + len(chunk) > entry.limit:
-            chunk = chunk[: entry.limit - size]
-            entry.truncated = True
-        digest.update(chunk)
-        size += len(chunk)
-        yield chunk
-        if entry.truncated:
-            break
+    try:
+        for chunk in _read(entry, store):
+            if entry.limit is not None and size + len(chunk) > entry.limit:
+                chunk = chunk[: entry.limit - size]
+                entry.truncated = True
+            digest.update(chunk)
+            size += len(chunk)
+            yield chunk
+            if entry.truncated:
+                break
+    except OSError as err:
+        entry.truncated = True
+        entry.error = f"could not be read while the bundle was written: {err.strerror or err}"
     entry.size, entry.sha256 = size, digest.hexdigest()
 
 

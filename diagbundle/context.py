@@ -86,6 +86,7 @@ class Entry:
     sha256: str = ""
     truncated: bool = False
     limit: int | None = None
+    error: str | None = None
 
 
 class Store:

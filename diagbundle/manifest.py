@@ -60,6 +60,7 @@ def build_manifest(
                 "scrubbed": entry.scrubbed,
                 "format": entry.format,
                 "truncated": entry.truncated,
+                "error": entry.error,
                 "redactions": dict(sorted(entry.counts.items())),
             }
         )
