@@ -197,7 +197,7 @@ class Context:
     def add_stream(self, name: str, chunks: Iterable[bytes | str], *, media_type: str | None = None) -> str:
         """Add text that arrives in pieces (bytes or str, any chunking)."""
         self._check()
-        arcname = self._store.names.claim(self.collector, name)
+        arcname = self._claim(name)
         entry = Entry(
             arcname,
             self.collector,
@@ -226,7 +226,7 @@ class Context:
         fmt = self._store.find_format(path.name, head)
         if fmt is not None:
             return self._add_formatted(name, path, fmt)
-        arcname = self._store.names.claim(self.collector, name)
+        arcname = self._claim(name)
         if looks_binary(head):
             if not allow_binary:
                 raise FormatError(f"{path} is a binary file; it cannot be redacted")
@@ -258,7 +258,7 @@ class Context:
         self._check()
         payload = data if isinstance(data, bytes) else Path(data).read_bytes()
         fmt = self._store.find_format(name, payload[:HEAD_SIZE])
-        arcname = self._store.names.claim(self.collector, name)
+        arcname = self._claim(name)
         entry = Entry(
             arcname,
             self.collector,
@@ -284,8 +284,12 @@ class Context:
             self._store.summaries.setdefault(self.collector, []).append(text)
 
     # -- internals --------------------------------------------------------------
+    def _claim(self, name: str) -> str:
+        """The unique archive name for ``name``, redacted: a file name is text in the bundle too."""
+        return self._store.names.claim(self.collector, self.redactor.redact(name))
+
     def _add_formatted(self, name: str, path: Path, fmt: Format) -> str:
-        arcname = self._store.names.claim(self.collector, name)
+        arcname = self._claim(name)
         entry = Entry(arcname, self.collector, fmt.media_type, "spool", spool=_new_spool(), format=fmt.name)
         with path.open("rb") as source:
             self._spool(entry, self._run_format(fmt, source, entry))
