@@ -139,6 +139,10 @@ class _Run:
         ran = run_jobs(runnable, self.timeout, progress)
         order = {job.collector.name: i for i, job in enumerate(self.jobs)}
         self.results = sorted([*done, *ran], key=lambda r: order[r.name])
+        # Failure reasons quote exception messages, which can quote anything: redact them too.
+        for result in self.results:
+            if result.reason:
+                result.reason = self.redactor.redact(result.reason)
 
     def chunks(self, on_manifest: Callable[[dict[str, Any]], None]) -> Iterator[bytes]:
         summary = render_summary(
@@ -154,7 +158,10 @@ class _Run:
                 bundle_id=self.bundle_id,
                 created=self.created,
                 command=redacted_command(self.redactor, self.argv, self.options),
-                plugins=[i.as_dict() for i in self.manager.infos.values()],
+                plugins=[
+                    {**i.as_dict(), "error": self.redactor.redact(i.error) if i.error else None}
+                    for i in self.manager.infos.values()
+                ],
                 results=self.results,
                 entries=entries,
             )
