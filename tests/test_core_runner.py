@@ -228,3 +228,22 @@ def test_only_and_skip_choose_collectors(tmp_path: Path) -> None:
     (tmp_path / "again").mkdir()
     bundle = build_bundle(tmp_path / "again", manager=manager, only="needs-net,good")
     assert [c["name"] for c in bundle.manifest["collectors"]] == ["good", "needs-net"]
+
+
+def test_file_gone_before_the_zip_is_written_costs_only_that_file(tmp_path: Path) -> None:
+    def add_then_delete(ctx: Any) -> None:
+        path = tmp_path / "rotated.log"
+        path.write_text("about to be rotated away\n")
+        ctx.add_file("rotated.log", path)
+        path.unlink()  # files added by path are read later, while the zip is written
+
+    c = Collector("vanishing", "Its file disappears", add_then_delete)
+    out = tmp_path / "out"
+    out.mkdir()
+    bundle = build_bundle(out, plugins=[plugin_of(c), good], only="vanishing,good")
+    entry = bundle.file("vanishing/rotated.log")
+    assert entry["size"] == 0 and entry["truncated"] is True
+    assert "No such file" in entry["error"]
+    assert bundle.zip.read("vanishing/rotated.log") == b""
+    assert bundle.text("good/hello.txt") == "hello from the good plugin\n"
+    assert bundle.file("good/hello.txt")["error"] is None

@@ -7,9 +7,7 @@ reasons or the manifest's command line and options.
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 from diagbundle import CliOption, Collector, Context, hookimpl
 
@@ -32,10 +30,8 @@ def collect(ctx: Context) -> None:
         ctx.add_stream(f"bytes-{size}.log", _pieces(raw, size))
     ctx.add_stream("str.log", [LINE[:10], LINE[10:25], LINE[25:], LINE])
     ctx.add_text(f"notes-for-{EMAIL}.txt", "a file named after a user\n")
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "app.log"
-        path.write_text(LINE * 5)
-        ctx.add_file("app.log", path)
+    if ctx.options.get("leaky_file"):  # read later, while the zip is written: it must still exist
+        ctx.add_file("app.log", ctx.options["leaky_file"])
     ctx.summary(f"- collected for {EMAIL}, password={PASSWORD}")
     ctx.add_text("option.txt", f"{ctx.options.get('leaky_note')}\n")
 
@@ -53,3 +49,4 @@ def diagbundle_register_collectors(register: Callable[[Collector], None]) -> Non
 @hookimpl
 def diagbundle_register_options(register: Callable[[CliOption], None]) -> None:
     register(CliOption(("--leaky-note",), "leaky_note", "a note that may hold a secret"))
+    register(CliOption(("--leaky-file",), "leaky_file", "a file to add by path"))
