@@ -32,9 +32,9 @@ ENTRY_POINT_GROUP = "diagbundle"
 
 #: Built-in plugins, loaded by the same path as third-party ones.
 DEFAULT_PLUGINS: tuple[str, ...] = (
-    "diagbundle_plugins.attachments",
     "diagbundle_plugins.environment",
     "diagbundle_plugins.browsers",
+    "diagbundle_plugins.attachments",
 )
 
 
@@ -190,10 +190,8 @@ class PluginManager:
 
     def _call(self, hook_name: str, add: Callable[[PluginInfo, Any], None]) -> None:
         caller = getattr(self.pm.hook, hook_name)
-        # pluggy would call the last registered plugin first; call in registration order instead,
-        # so built-ins come first and keep their names when a later plugin registers a duplicate.
-        order = {key: i for i, key in enumerate(self.infos)}
-        for impl in sorted(caller.get_hookimpls(), key=lambda impl: order.get(impl.plugin_name, len(order))):
+        # get_hookimpls() lists implementations in registration order.
+        for impl in caller.get_hookimpls():
             info = self.infos.get(impl.plugin_name)
             if info is None or info.status != "ok":
                 continue
