@@ -197,7 +197,7 @@ def test_created_time_has_offset_and_zone(out_dir: Path) -> None:
     utc = dt.datetime.fromisoformat(created["utc"].replace("Z", "+00:00"))
     assert local.utcoffset() is not None and local == utc
     expected = utc.astimezone(ZoneInfo("America/New_York")).utcoffset()
-    assert local.utcoffset() == expected
+    assert expected is not None and local.utcoffset() == expected
     sign = "-" if expected < dt.timedelta(0) else "+"
     hours, minutes = divmod(abs(int(expected.total_seconds())) // 60, 60)
     assert created["utc_offset"] == f"{sign}{hours:02d}:{minutes:02d}"

@@ -8,6 +8,7 @@ import struct
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from core_plugins import harness
@@ -74,7 +75,7 @@ def rewrite(path: Path, change: Callable[[str, bytes], bytes | None]) -> None:
                 zf.writestr(name, new)
 
 
-def edit_manifest(edit: Callable[[dict], None]) -> Callable[[str, bytes], bytes | None]:  # type: ignore[type-arg]
+def edit_manifest(edit: Callable[[dict[str, Any]], object]) -> Callable[[str, bytes], bytes | None]:
     def change(name: str, data: bytes) -> bytes:
         if name != "manifest.json":
             return data
@@ -85,8 +86,9 @@ def edit_manifest(edit: Callable[[dict], None]) -> Callable[[str, bytes], bytes 
     return change
 
 
-def entry(manifest: dict, path: str) -> dict:  # type: ignore[type-arg]
-    return next(f for f in manifest["files"] if f["path"] == path)  # type: ignore[no-any-return]
+def entry(manifest: dict[str, Any], path: str) -> dict[str, Any]:
+    found: dict[str, Any] = next(f for f in manifest["files"] if f["path"] == path)
+    return found
 
 
 def inspect(path: Path, *extra: str) -> tuple[int, str, str]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -117,18 +118,19 @@ def test_stream_api_is_redacted(tmp_path: Path) -> None:
 
 
 def test_plugin_redaction_rules_apply_to_the_bundle(tmp_path: Path) -> None:
-    from diagbundle import Rule
+    from diagbundle import Context, Rule
+
+    def collect(ctx: Context) -> None:
+        ctx.add_text("id.txt", "id ACME-123456\n")
 
     class Plugin:
         @hookimpl
-        def diagbundle_register_redaction_rules(self, register: object) -> None:
-            register(Rule("acme-id", r"ACME-\d{6}"))  # type: ignore[operator]
+        def diagbundle_register_redaction_rules(self, register: Callable[[Rule], None]) -> None:
+            register(Rule("acme-id", r"ACME-\d{6}"))
 
         @hookimpl
-        def diagbundle_register_collectors(self, register: object) -> None:
-            register(
-                Collector("acme", "Writes an id", lambda ctx: ctx.add_text("id.txt", "id ACME-123456\n"))
-            )  # type: ignore[operator]
+        def diagbundle_register_collectors(self, register: Callable[[Collector], None]) -> None:
+            register(Collector("acme", "Writes an id", collect))
 
     bundle = build_bundle(tmp_path, plugins=[Plugin()], only="acme")
     assert bundle.text("acme/id.txt") == "id [REDACTED:acme-id]\n"

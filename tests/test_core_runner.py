@@ -213,7 +213,7 @@ def test_offline_from_the_cli_and_in_dry_run(tmp_path: Path) -> None:
 def test_unknown_collector_name_lists_the_known_ones(option: str) -> None:
     manager = make_manager(good, network)
     with pytest.raises(UsageError) as caught:
-        plan(manager=manager, **{option: "good,nope"})
+        plan(manager=manager, **{option: "good,nope"})  # type: ignore[arg-type]
     message = str(caught.value)
     assert "'nope'" in message
     for known in ("attachments", "good", "needs-net"):
