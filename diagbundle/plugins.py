@@ -31,7 +31,7 @@ from diagbundle.types import CliOption, Collector, Format
 ENTRY_POINT_GROUP = "diagbundle"
 
 #: Built-in plugins, loaded by the same path as third-party ones.
-DEFAULT_PLUGINS: tuple[str, ...] = ("diagbundle_plugins.attachments",)
+DEFAULT_PLUGINS: tuple[str, ...] = ("diagbundle_plugins.attachments", "diagbundle_plugins.har")
 
 
 class PluginWarning(UserWarning):
