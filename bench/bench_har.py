@@ -29,12 +29,13 @@ CHILD = r"""
 import sys, time
 from collections import Counter
 from diagbundle import Redactor
-from diagbundle_plugins.har.sanitize import sanitize_har
+from diagbundle_plugins.har.stream import sanitize_har
 start = time.perf_counter()
 counts = Counter()
 size = 0
 with open(sys.argv[1], "rb") as src, open(sys.argv[2], "wb") as out:
-    for chunk in sanitize_har(src, Redactor(), counts, keep_bodies=False):
+    redactor = Redactor() if sys.argv[3] == "default" else Redactor(rules=[])
+    for chunk in sanitize_har(src, redactor, counts, keep_bodies=False):
         out.write(chunk)
         size += len(chunk)
 print(f"{time.perf_counter() - start:.3f} {size} {sum(counts.values())}")
@@ -150,6 +151,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size-mb", type=float, default=95)
     parser.add_argument("--keep", type=Path, help="also keep the generated HAR at this path")
+    parser.add_argument("--redactor", choices=["default", "none"], default="default",
+                        help="'none' runs the HAR rules alone (a Redactor with no text rules)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-har-") as tmp:
         src = Path(args.keep) if args.keep else Path(tmp) / "big.har"
@@ -157,14 +160,14 @@ def main() -> None:
         size = src.stat().st_size
         dst = Path(tmp) / "out.har"
         start = time.perf_counter()
-        done = subprocess.run([sys.executable, "-c", CHILD, str(src), str(dst)],
+        done = subprocess.run([sys.executable, "-c", CHILD, str(src), str(dst), args.redactor],
                               capture_output=True, text=True, check=False)
         wall = time.perf_counter() - start
         if done.returncode:
             sys.exit(f"sanitizer failed: {done.stderr.strip().splitlines()[-1:]}")
         inner, out_size, redactions = done.stdout.split()
         rss_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-        print(f"input:  {size / 1e6:.1f} MB, {n} entries")
+        print(f"input:  {size / 1e6:.1f} MB, {n} entries; redactor: {args.redactor}")
         print(f"output: {int(out_size) / 1e6:.1f} MB, {redactions} redactions")
         print(f"wall:   {wall:.2f} s (sanitize {float(inner):.2f} s, rest is interpreter start-up)")
         print(f"peak RSS: {rss_kb / 1024:.0f} MB")

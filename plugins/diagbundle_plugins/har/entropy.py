@@ -17,6 +17,11 @@ _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}
 _PLAIN_WORDS = re.compile(r"[a-z]+(?:[-_.][a-z]+)*|[A-Za-z][a-z]+(?:[-_][A-Za-z][a-z]+)*|\d{1,5}")
 _FILE_EXT = re.compile(r"\.(?:js|mjs|css|html?|json|png|jpe?g|gif|svg|webp|ico|woff2?|ttf|map|txt|xml)$")
 
+_LETTER = re.compile(r"[A-Za-z]")
+_UPPER = re.compile(r"[A-Z]")
+_LOWER = re.compile(r"[a-z]")
+_DIGIT = re.compile(r"[0-9]")
+
 MIN_TOKEN_LENGTH = 20
 
 
@@ -35,10 +40,10 @@ def looks_like_token(value: str) -> bool:
         return False
     if _UUID.fullmatch(value):
         return False
-    has_digit = any(c.isdigit() for c in value)
-    has_alpha = any(c.isalpha() for c in value)
-    mixed_case = any(c.isupper() for c in value) and any(c.islower() for c in value)
-    if not has_alpha or not (has_digit or (mixed_case and len(value) >= 32)):
+    if not _LETTER.search(value):
+        return False
+    mixed_case = _UPPER.search(value) is not None and _LOWER.search(value) is not None
+    if not (_DIGIT.search(value) or (mixed_case and len(value) >= 32)):
         return False
     return entropy(value) >= 3.3
 

@@ -54,6 +54,7 @@ class Scrubber:
         #: Grows with every replacement, to tell untouched JSON documents apart.
         self.edits = 0
         self._cache: dict[str, tuple[str, Counter[str] | None]] = {}
+        self._tags: dict[str, str] = {}
 
     # -- the two primitives ---------------------------------------------------
     def redact(self, text: str) -> str:
@@ -83,7 +84,13 @@ class Scrubber:
         return self.pseudonym(value)
 
     def pseudonym(self, value: str) -> str:
-        return self.redactor.pseudonym(SECRET_KIND, value)
+        """The bundle-wide tag of a secret (cached: the keyed hash is the costly part)."""
+        tag = self._tags.get(value)
+        if tag is None:
+            tag = self.redactor.pseudonym(SECRET_KIND, value)
+            if len(self._tags) < _CACHE_MAX_ITEMS:
+                self._tags[value] = tag
+        return tag
 
     # -- strings of unknown content ----------------------------------------------
     def text(self, text: str) -> str:
@@ -141,6 +148,8 @@ class Scrubber:
         escaped. Untouched documents keep their original formatting.
         """
         redacted = self.redact(text)
+        if _plain_json(redacted):
+            return redacted
         try:
             data = json.loads(redacted)
         except ValueError:
@@ -158,24 +167,65 @@ class Scrubber:
         return json.dumps(walked, ensure_ascii=False, separators=(",", ":"))
 
     def json_value(self, value: Any, secret: bool, kind: str, depth: int, *, recheck: bool) -> Any:
-        """Walk parsed JSON: values under secret keys are replaced, strings checked."""
-        if isinstance(value, str):
-            if secret:
-                return self.secret(value, kind)
+        """Walk parsed JSON: values under secret keys are replaced, strings checked.
+
+        This loop runs once per node of every JSON body, so it is written for
+        speed: type dispatch by identity, one regex search per string.
+        """
+        if secret:
+            return self._secret_tree(value, kind, depth)
+        if depth > MAX_JSON_DEPTH:
+            return self.pseudonym(json.dumps(value))
+        kind_of = type(value)
+        if kind_of is str:
             return self.json_string(value, depth, recheck=recheck)
-        if isinstance(value, dict):
-            if depth > MAX_JSON_DEPTH:
-                return self.pseudonym(json.dumps(value))
-            return {k: self.json_value(v, secret or is_secret_name(k), kind, depth + 1,
-                                       recheck=recheck)
-                    for k, v in value.items()}
-        if isinstance(value, list):
-            if depth > MAX_JSON_DEPTH:
-                return self.pseudonym(json.dumps(value))
-            return [self.json_value(v, secret, kind, depth + 1, recheck=recheck) for v in value]
-        if secret and value is not None and not isinstance(value, bool):
-            return self.secret(str(value), kind)
+        if kind_of is dict:
+            out = {}
+            secret_names = _SECRET_NAMES
+            for key, item in value.items():
+                is_secret = secret_names.get(key)
+                if is_secret is None:
+                    is_secret = is_secret_name(key)
+                    if len(secret_names) < _SECRET_NAMES_MAX:
+                        secret_names[key] = is_secret
+                item_type = type(item)
+                if is_secret:
+                    out[key] = self._secret_tree(item, kind, depth + 1)
+                elif item_type is str:
+                    out[key] = self.json_string(item, depth, recheck=recheck) \
+                        if recheck or _INTERESTING.search(item) else item
+                elif item_type is dict or item_type is list:
+                    out[key] = self.json_value(item, False, kind, depth + 1, recheck=recheck)
+                else:
+                    out[key] = item
+            return out
+        if kind_of is list:
+            items = []
+            for item in value:
+                item_type = type(item)
+                if item_type is str:
+                    items.append(self.json_string(item, depth, recheck=recheck)
+                                 if recheck or _INTERESTING.search(item) else item)
+                elif item_type is dict or item_type is list:
+                    items.append(self.json_value(item, False, kind, depth + 1, recheck=recheck))
+                else:
+                    items.append(item)
+            return items
         return value
+
+    def _secret_tree(self, value: Any, kind: str, depth: int) -> Any:
+        """Everything under a secret key: every string and number replaced."""
+        if isinstance(value, str):
+            return self.secret(value, kind)
+        if depth > MAX_JSON_DEPTH:
+            return self.pseudonym(json.dumps(value))
+        if isinstance(value, dict):
+            return {k: self._secret_tree(v, kind, depth + 1) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self._secret_tree(v, kind, depth + 1) for v in value]
+        if value is None or isinstance(value, bool):
+            return value
+        return self.secret(str(value), kind)
 
     def json_string(self, value: str, depth: int, *, recheck: bool) -> str:
         """A string inside JSON: nested JSON is walked, anything unusual re-checked."""
@@ -185,7 +235,7 @@ class Scrubber:
                 if nested != value:
                     self.edits += 1
                 return nested
-        if "://" in value or "eyJ" in value or recheck or not value.isascii() or _ESCAPED.search(value):
+        if recheck or _INTERESTING.search(value):
             cleaned = self.text(value)
             if cleaned != value:
                 self.edits += 1
@@ -193,5 +243,27 @@ class Scrubber:
         return value
 
 
-#: Characters JSON spells with an escape, so the whole-text pass saw them differently.
-_ESCAPED = re.compile(r"[\"\\\x00-\x1f\x7f]")
+#: Strings the whole-text pass may have misjudged or that need more than it
+#: does: URLs, JWTs, JSON inside JSON, and anything JSON spells with escapes
+#: (quotes, backslashes, control characters) or that is not ASCII.
+_INTERESTING = re.compile(r"://|eyJ|^[\[{]|[^\x20-\x21\x23-\x5b\x5d-\x7e]")
+#: Cache of :func:`is_secret_name` for JSON keys (they repeat in every row).
+_SECRET_NAMES: dict[str, bool] = {}
+_SECRET_NAMES_MAX = 100_000
+
+
+#: A key in JSON text without backslashes (the only case it is used for).
+_JSON_KEY = re.compile(r'"([^"]*)"\s*:')
+
+
+def _plain_json(text: str) -> bool:
+    """True for a JSON document the whole-text pass fully covered.
+
+    No escapes (so every string was seen as it is), no URL, JWT or JSON
+    inside strings, and no key that names a secret: walking it would change
+    nothing. Only keys can be followed by a colon, so the scan finds them all.
+    """
+    if "\\" in text or "://" in text or "eyJ" in text or '"{' in text or '"[' in text:
+        return False
+    keys = set(_JSON_KEY.findall(text))
+    return bool(keys) and not any(is_secret_name(k) for k in keys)
