@@ -10,9 +10,10 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from diagbundle import Redactor
 from diagbundle_plugins.har.scrubber import Scrubber
 from diagbundle_plugins.har.stream import sanitize_har
+
+from diagbundle import Redactor
 
 CASES = Path(__file__).parent / "har_cases"
 CANARY = CASES / "diagbundle-canary.har"

@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from diagbundle import Redactor
 from har_helpers import CANARY, all_canaries, decoded_views, leaks, sanitize_bytes
+
+from diagbundle import Redactor
 
 
 def _walk_strings(value: Any) -> list[str]:
@@ -46,7 +47,7 @@ def test_output_is_the_same_har() -> None:
     assert after["version"] == "1.2" and after["creator"] == before["creator"]
     assert [p["id"] for p in after["pages"]] == [p["id"] for p in before["pages"]]
     assert len(after["entries"]) == len(before["entries"])
-    for old, new in zip(before["entries"], after["entries"]):
+    for old, new in zip(before["entries"], after["entries"], strict=True):
         for key in ("startedDateTime", "time", "timings", "pageref"):
             assert new[key] == old[key]
         assert new["request"]["method"] == old["request"]["method"]
@@ -78,7 +79,7 @@ def test_jwt_signature_dropped_and_claims_pseudonymized() -> None:
     out, counts, _ = sanitize_bytes(CANARY.read_bytes())
     auth = json.loads(out)["log"]["entries"][1]["request"]["headers"][0]["value"]
     scheme, token = auth.split(" ")
-    header, payload, signature = token.split(".")
+    _, payload, signature = token.split(".")
     assert scheme == "Bearer" and signature == ""
     claims = json.loads(decoded_views(payload)[1])
     assert claims["sub"].startswith("<jwt-sub-") and claims["email"].startswith("<email-")

@@ -6,10 +6,10 @@ import base64
 import json
 
 import pytest
-
-from diagbundle import FormatError, Redactor
 from diagbundle_plugins.har.format import detect
 from har_helpers import CASES, entry, har, leaks, sanitize_bytes
+
+from diagbundle import FormatError, Redactor
 
 
 def test_bom_and_har_1_1() -> None:
@@ -48,7 +48,7 @@ def test_charset_mime_type_still_parsed_as_json() -> None:
 
 
 def test_websocket_only_page() -> None:
-    out, counts, _ = sanitize_bytes((CASES / "websocket-only.har").read_bytes())
+    out, _, _ = sanitize_bytes((CASES / "websocket-only.har").read_bytes())
     text = out.decode()
     assert leaks(text, ["WSTOKEN1", "WSTOKEN2", "WSPASSWORD1"]) == []
     messages = json.loads(text)["log"]["entries"][0]["_webSocketMessages"]

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 
-from diagbundle import Redactor
 from har_helpers import CASES, entry, har, sanitize_bytes
+
+from diagbundle import Redactor
 
 SAMPLE = CASES / "jfromaniello" / "example.har"
 
@@ -19,7 +20,7 @@ def test_firefox_sample_scrubbed_and_intact() -> None:
     after = json.loads(text)["log"]
     assert after["creator"] == before["creator"] and after["browser"] == before["browser"]
     assert len(after["entries"]) == len(before["entries"])
-    for old, new in zip(before["entries"], after["entries"]):
+    for old, new in zip(before["entries"], after["entries"], strict=True):
         assert new["request"]["method"] == old["request"]["method"]
         assert new["response"]["status"] == old["response"]["status"]
         assert new["timings"] == old["timings"]

@@ -53,7 +53,8 @@ def discover(
         return [], [f"- --har-discover: {len(found)} HAR file(s) in `{folder}` not added: "
                     "no terminal to confirm on and no --yes"]
     ask = ask or _ask
-    accepted, declined = [], []
+    accepted: list[Path] = []
+    declined: list[Path] = []
     for path in found:
         size = path.stat().st_size
         age_h = (time.time() - path.stat().st_mtime) / 3600

@@ -17,6 +17,7 @@ from diagbundle_plugins.har.bodies import (
     sanitize_post_data,
     sanitize_websocket,
 )
+from diagbundle_plugins.har.entropy import looks_like_token
 from diagbundle_plugins.har.jwt import is_jwt, sanitize_jwt
 from diagbundle_plugins.har.names import (
     HIGH_ENTROPY_OK,
@@ -27,8 +28,6 @@ from diagbundle_plugins.har.names import (
 from diagbundle_plugins.har.scrubber import Scrubber
 from diagbundle_plugins.har.urls import sanitize_url
 from diagbundle_plugins.har.walk import sanitize_any
-
-from diagbundle_plugins.har.entropy import looks_like_token
 
 #: Fields copied as they are: numbers, methods, versions, status codes, ids.
 _PLAIN = frozenset({"startedDateTime", "time", "pageref", "method", "httpVersion", "headersSize",
@@ -126,9 +125,9 @@ def _headers(items: Any, scrub: Scrubber, *, response: bool) -> list[Any]:
         if not isinstance(item, dict):
             out.append(sanitize_any(item, scrub))
             continue
-        name = item.get("name") if isinstance(item.get("name"), str) else ""
-        value = item.get("value")
-        value = "" if value is None else value if isinstance(value, str) else str(value)
+        raw_name, raw_value = item.get("name"), item.get("value")
+        name = raw_name if isinstance(raw_name, str) else ""
+        value = "" if raw_value is None else str(raw_value)
         clean: dict[str, Any] = {}
         for key, field in item.items():
             if key == "name":

@@ -21,7 +21,9 @@ if TYPE_CHECKING:
     from diagbundle_plugins.har.scrubber import Scrubber
 
 #: A JWS in compact form: three base64url parts, the first two JSON objects.
-JWT_PATTERN = re.compile(r"\beyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]*){0,2}")
+JWT_PATTERN = re.compile(
+    r"\beyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]*){0,2}"
+)
 _WHOLE = re.compile(JWT_PATTERN.pattern[2:])
 
 KEEP_HEADER = ("alg", "typ", "cty")

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 #: The pseudonym kind of every secret value, so a session ID gets one tag
 #: whether it is seen in a cookie, a query string or a JSON body.
-SECRET_KIND = "secret"
+SECRET_KIND = "secret"  # noqa: S105 - a pseudonym kind, not a password
 
 _URL_OR_JWT = re.compile(
     r"(?P<url>\b(?:https?|wss?|ftp)://[^\s\"'<>`\\{}|^]+)|(?P<jwt>" + JWT_PATTERN.pattern + ")"
@@ -148,8 +148,7 @@ class Scrubber:
         escaped. Untouched documents keep their original formatting.
         """
         redacted = self.redact(text)
-        if _plain_json(redacted):
-            return redacted
+        broken = False
         try:
             data = json.loads(redacted)
         except ValueError:
@@ -157,12 +156,14 @@ class Scrubber:
                 data = json.loads(text)
             except ValueError:
                 return None
-            redacted = None  # the redactor broke the JSON: walk the original
+            broken = True  # the redactor broke the JSON: walk the original, string by string
         if not isinstance(data, (dict, list)):
             return None
+        if not broken and _plain_json(redacted):
+            return redacted
         before = self.edits
-        walked = self.json_value(data, False, "har-body", 0, recheck=redacted is None)
-        if redacted is not None and self.edits == before:
+        walked = self.json_value(data, False, "har-body", 0, recheck=broken)
+        if not broken and self.edits == before:
             return redacted
         return json.dumps(walked, ensure_ascii=False, separators=(",", ":"))
 
