@@ -23,7 +23,8 @@ def local_zone_name() -> str | None:
     try:
         import tzlocal
 
-        return tzlocal.get_localzone_name()
+        name: str | None = tzlocal.get_localzone_name()
+        return name
     except Exception:  # a broken TZ setting must not stop a bundle
         return None
 

@@ -31,7 +31,12 @@ from diagbundle.types import CliOption, Collector, Format
 ENTRY_POINT_GROUP = "diagbundle"
 
 #: Built-in plugins, loaded by the same path as third-party ones.
-DEFAULT_PLUGINS: tuple[str, ...] = ("diagbundle_plugins.attachments", "diagbundle_plugins.har")
+DEFAULT_PLUGINS: tuple[str, ...] = (
+    "diagbundle_plugins.environment",
+    "diagbundle_plugins.browsers",
+    "diagbundle_plugins.attachments",
+    "diagbundle_plugins.har",
+)
 
 
 class PluginWarning(UserWarning):
@@ -169,8 +174,8 @@ class PluginManager:
 
     def _call(self, hook_name: str, add: Callable[[PluginInfo, Any], None]) -> None:
         caller = getattr(self.pm.hook, hook_name)
-        # pluggy returns impls last-registered-first; call in registration order.
-        for impl in reversed(caller.get_hookimpls()):
+        # get_hookimpls() lists implementations in registration order.
+        for impl in caller.get_hookimpls():
             info = self.infos.get(impl.plugin_name)
             if info is None or info.status != "ok":
                 continue
