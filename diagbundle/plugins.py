@@ -34,8 +34,8 @@ ENTRY_POINT_GROUP = "diagbundle"
 DEFAULT_PLUGINS: tuple[str, ...] = (
     "diagbundle_plugins.environment",
     "diagbundle_plugins.browsers",
-    "diagbundle_plugins.attachments",
     "diagbundle_plugins.har",
+    "diagbundle_plugins.attachments",
 )
 
 
