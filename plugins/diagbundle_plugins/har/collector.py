@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import weakref
 from pathlib import Path
+from typing import Any
 
 from diagbundle import Context, FormatError, UsageError
 from diagbundle_plugins.har import report
@@ -67,14 +68,14 @@ def plan(ctx: Context) -> list[str]:
 
 
 def collect(ctx: Context) -> None:
-    keep = bool(ctx.options.get("har_keep_bodies"))
     for path in _chosen.pop(ctx, None) or _given(ctx):
-        with report.capture(keep_bodies=keep) as found:
-            try:
-                name = ctx.add_file(f"{path.stem}.har", path)
-            except FormatError as err:
-                raise UsageError(f"--har {path}: {err}") from None
-        if found.counts is None:
+        done: dict[str, Any] = {}
+        try:
+            name = ctx.add_file(f"{path.stem}.har", path, report=done)
+        except FormatError as err:
+            raise UsageError(f"--har {path}: {err}") from None
+        found = done.get("har")
+        if not isinstance(found, report.HarReport):
             raise UsageError(f"--har {path}: not handled as a HAR file")
         ctx.summary(f"- `{name}` from `{path.name}`: {found.entries} entries; "
                     f"scrubbed: {report.describe(found.counts)}")

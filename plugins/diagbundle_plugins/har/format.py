@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Iterator
-from typing import IO, TYPE_CHECKING
+from typing import IO
 
-from diagbundle import Format
+from diagbundle import Format, FormatJob
 from diagbundle_plugins.har import report
 from diagbundle_plugins.har.scrubber import Scrubber
 from diagbundle_plugins.har.stream import BOM, sanitize_har
-
-if TYPE_CHECKING:
-    from diagbundle import Redactor
 
 _HAR_HEAD = re.compile(rb'\A\s*\{\s*"log"\s*:\s*\{')
 _HAR_KEYS = (b'"entries"', b'"creator"', b'"version"', b'"pages"')
@@ -28,15 +24,17 @@ def detect(name: str, head: bytes) -> bool:
     return _HAR_HEAD.match(head) is not None and any(k in head for k in _HAR_KEYS)
 
 
-def sanitize(source: IO[bytes], redactor: Redactor, counts: Counter[str]) -> Iterator[bytes]:
-    """The :class:`~diagbundle.Format` entry point; options come from a collector's capture."""
-    active = report.current()
-    scrub = Scrubber(redactor, counts, keep_bodies=bool(active and active.keep_bodies))
-    if active is not None:
-        active.counts = counts
-        active.request_ids = scrub.request_ids
-        active.scrubber = scrub
-    return sanitize_har(source, redactor, counts, scrubber=scrub)
+def sanitize(source: IO[bytes], job: FormatJob) -> Iterator[bytes]:
+    """The :class:`~diagbundle.Format` entry point.
+
+    ``--har-keep-bodies`` arrives in ``job.options``; the counts and request
+    IDs go back to the collector as a :class:`~report.HarReport` in
+    ``job.report["har"]``.
+    """
+    keep = bool(job.options.get("har_keep_bodies"))
+    scrub = Scrubber(job.redactor, job.counts, keep_bodies=keep)
+    job.report["har"] = report.HarReport(job.counts, scrub.request_ids, scrub)
+    return sanitize_har(source, job.redactor, job.counts, scrubber=scrub)
 
 
 HAR_FORMAT = Format(

@@ -1,19 +1,13 @@
 """What one sanitized HAR file yields for summary.md: counts and request IDs.
 
-The core runs the HAR :class:`~diagbundle.Format` itself when the collector
-calls ``ctx.add_file``, synchronously in the collector's thread. The
-collector opens a :func:`capture` around that call; the format step finds it
-in a thread-local and records into it, and takes its options from it
-(``--har-keep-bodies``). ``diagbundle redact`` has no capture and gets the
-defaults.
+The format step stores a :class:`HarReport` in the job's ``report`` dict
+under ``"har"``; the collector that passed that dict to ``ctx.add_file``
+reads it back once the file is in. ``diagbundle redact`` ignores it.
 """
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -43,36 +37,13 @@ LABELS = {
 class HarReport:
     """Filled in by the format step while it sanitizes one file."""
 
-    keep_bodies: bool = False
-    counts: Counter[str] | None = None
+    counts: Counter[str]
     request_ids: list[tuple[str, str]] = field(default_factory=list)
     scrubber: Scrubber | None = None
 
     @property
     def entries(self) -> int:
         return self.scrubber.entries if self.scrubber is not None else 0
-
-
-class _Active(threading.local):
-    report: HarReport | None = None
-
-
-_active = _Active()
-
-
-@contextmanager
-def capture(keep_bodies: bool = False) -> Iterator[HarReport]:
-    """Collect the report of the HAR files sanitized in this thread meanwhile."""
-    report = HarReport(keep_bodies=keep_bodies)
-    previous, _active.report = _active.report, report
-    try:
-        yield report
-    finally:
-        _active.report = previous
-
-
-def current() -> HarReport | None:
-    return _active.report
 
 
 def describe(counts: Counter[str]) -> str:
