@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from diagbundle.types import CliOption as CliOption
     from diagbundle.types import Collector as Collector
     from diagbundle.types import Format as Format
+    from diagbundle.types import FormatJob as FormatJob
 
 _EXPORTS = {
     "collect": "diagbundle.api",
@@ -50,6 +51,7 @@ _EXPORTS = {
     "CliOption": "diagbundle.types",
     "Collector": "diagbundle.types",
     "Format": "diagbundle.types",
+    "FormatJob": "diagbundle.types",
 }
 
 __all__ = ["__version__", *sorted(_EXPORTS)]

@@ -25,7 +25,7 @@ from typing import IO, Any, Literal
 from diagbundle.errors import DiagbundleError, FormatError
 from diagbundle.names import NameRegistry
 from diagbundle.redaction import Redactor
-from diagbundle.types import DEFAULT_MAX_BYTES, Format
+from diagbundle.types import DEFAULT_MAX_BYTES, Format, FormatJob
 
 SPOOL_IN_MEMORY = 4 << 20
 HEAD_SIZE = 64 << 10
@@ -208,13 +208,22 @@ class Context:
         self._spool(entry, self.redactor.stream(chunks, entry.counts))
         return arcname
 
-    def add_file(self, name: str, path: str | os.PathLike[str], *, allow_binary: bool = False) -> str:
+    def add_file(
+        self,
+        name: str,
+        path: str | os.PathLike[str],
+        *,
+        allow_binary: bool = False,
+        report: dict[str, Any] | None = None,
+    ) -> str:
         """Add a file from disk.
 
         A format-aware step (HAR, images) handles the file if one claims it;
         a text file is redacted as it is written into the zip; a binary file
         is refused (:class:`~diagbundle.errors.UsageError`) unless
         ``allow_binary``, and is then listed in the manifest as not scrubbed.
+        ``report``, if given, is filled in by the format step that handled
+        the file (see :class:`~diagbundle.types.FormatJob`).
         """
         self._check()
         path = Path(path)
@@ -225,7 +234,7 @@ class Context:
             raise DiagbundleError(f"cannot read {path}: {err.strerror or err}") from err
         fmt = self._store.find_format(path.name, head)
         if fmt is not None:
-            return self._add_formatted(name, path, fmt)
+            return self._add_formatted(name, path, fmt, {} if report is None else report)
         arcname = self._claim(name)
         if looks_binary(head):
             if not allow_binary:
@@ -273,7 +282,7 @@ class Context:
         else:
             from io import BytesIO
 
-            self._spool(entry, self._run_format(fmt, BytesIO(payload), entry))
+            self._spool(entry, self._run_format(fmt, BytesIO(payload), entry, {}))
         return arcname
 
     def summary(self, line: str) -> None:
@@ -288,15 +297,18 @@ class Context:
         """The unique archive name for ``name``, redacted: a file name is text in the bundle too."""
         return self._store.names.claim(self.collector, self.redactor.redact(name))
 
-    def _add_formatted(self, name: str, path: Path, fmt: Format) -> str:
+    def _add_formatted(self, name: str, path: Path, fmt: Format, report: dict[str, Any]) -> str:
         arcname = self._claim(name)
         entry = Entry(arcname, self.collector, fmt.media_type, "spool", spool=_new_spool(), format=fmt.name)
         with path.open("rb") as source:
-            self._spool(entry, self._run_format(fmt, source, entry))
+            self._spool(entry, self._run_format(fmt, source, entry, report))
         return arcname
 
-    def _run_format(self, fmt: Format, source: IO[bytes], entry: Entry) -> Iterable[bytes]:
-        produced = fmt.sanitize(source, self.redactor, entry.counts)
+    def _run_format(
+        self, fmt: Format, source: IO[bytes], entry: Entry, report: dict[str, Any]
+    ) -> Iterable[bytes]:
+        job = FormatJob(self.redactor, entry.counts, self.options, report)
+        produced = fmt.sanitize(source, job)
         if fmt.text:
             return self.redactor.stream(produced, entry.counts)
         return produced

@@ -72,9 +72,11 @@ def diagbundle_register_formats(register: Callable[[Format], None]) -> None:
         def detect(name, head):
             return name.endswith(".ini")
 
-        def sanitize(source, redactor, counts):
+        def sanitize(source, job):
             for line in source:
                 key, sep, value = line.partition(b"=")
+                if sep:
+                    job.counts["ini-value"] += 1
                 yield key + sep + (b"[REDACTED:ini]\\n" if sep else b"")
 
         @hookimpl

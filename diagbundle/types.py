@@ -7,8 +7,8 @@ runner's feet, and each carries a ``name`` so duplicates can be refused.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
@@ -45,22 +45,40 @@ class Collector:
     needs_network: bool = False
 
 
+@dataclass
+class FormatJob:
+    """What a format step receives besides its input.
+
+    ``counts`` is where the step counts what it scrubbed (counts only, never
+    values). ``options`` holds the run's option values by ``dest`` (empty
+    for ``diagbundle redact``), so a step can honour its plugin's options.
+    ``report`` is the step's way back to the collector that asked (passed
+    to ``Context.add_file(..., report=...)``): request IDs found, entries
+    seen, anything worth a line in summary.md.
+    """
+
+    redactor: Redactor
+    counts: Counter[str] = field(default_factory=Counter)
+    options: Mapping[str, Any] = field(default_factory=dict)
+    report: dict[str, Any] = field(default_factory=dict)
+
+
 @dataclass(frozen=True)
 class Format:
     """A format-aware redaction step (HAR, images, ...).
 
     ``detect(name, head)`` sees the file name and up to the first 64 KiB.
-    ``sanitize(source, redactor, counts)`` reads the whole input and yields
-    the sanitized bytes; it raises :class:`~diagbundle.errors.FormatError` to
-    fail closed. ``text`` says whether the output is text that still goes
-    through the global redactor afterwards (it does for HAR; images are
-    binary and are handled entirely by their step).
+    ``sanitize(source, job)`` reads the whole input and yields the sanitized
+    bytes; it raises :class:`~diagbundle.errors.FormatError` to fail closed.
+    ``text`` says whether the output is text that still goes through the
+    global redactor afterwards (it does for HAR; images are binary and are
+    handled entirely by their step).
     """
 
     name: str
     description: str
     detect: Callable[[str, bytes], bool]
-    sanitize: Callable[[IO[bytes], Redactor, Counter[str]], Iterator[bytes]]
+    sanitize: Callable[[IO[bytes], FormatJob], Iterator[bytes]]
     media_type: str = "application/octet-stream"
     text: bool = True
 
