@@ -12,19 +12,25 @@ from typing import TYPE_CHECKING, Any
 from diagbundle._version import __version__
 
 if TYPE_CHECKING:
-    from diagbundle.api import BundleResult, CollectorResult, collect, stream
-    from diagbundle.context import Context, looks_binary
-    from diagbundle.errors import (
-        BundleError,
-        DiagbundleError,
-        FormatError,
-        InspectError,
-        UsageError,
-    )
-    from diagbundle.hookspecs import hookimpl
-    from diagbundle.plugins import PluginManager
-    from diagbundle.redaction import Redactor, Rule
-    from diagbundle.types import CliOption, Collector, Format
+    from diagbundle.api import BundleResult as BundleResult
+    from diagbundle.api import CollectorResult as CollectorResult
+    from diagbundle.api import collect as collect
+    from diagbundle.api import stream as stream
+    from diagbundle.context import Context as Context
+    from diagbundle.context import looks_binary as looks_binary
+    from diagbundle.errors import BundleError as BundleError
+    from diagbundle.errors import DiagbundleError as DiagbundleError
+    from diagbundle.errors import FormatError as FormatError
+    from diagbundle.errors import InspectError as InspectError
+    from diagbundle.errors import UsageError as UsageError
+    from diagbundle.hookspecs import hookimpl as hookimpl
+    from diagbundle.plugins import PluginManager as PluginManager
+    from diagbundle.redaction import Redactor as Redactor
+    from diagbundle.redaction import Rule as Rule
+    from diagbundle.types import CliOption as CliOption
+    from diagbundle.types import Collector as Collector
+    from diagbundle.types import Format as Format
+    from diagbundle.types import FormatJob as FormatJob
 
 _EXPORTS = {
     "collect": "diagbundle.api",
@@ -45,6 +51,7 @@ _EXPORTS = {
     "CliOption": "diagbundle.types",
     "Collector": "diagbundle.types",
     "Format": "diagbundle.types",
+    "FormatJob": "diagbundle.types",
 }
 
 __all__ = ["__version__", *sorted(_EXPORTS)]

@@ -22,15 +22,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Literal
 
-from diagbundle.errors import DiagbundleError, UsageError
+from diagbundle.errors import DiagbundleError, FormatError
 from diagbundle.names import NameRegistry
 from diagbundle.redaction import Redactor
-from diagbundle.types import Format
+from diagbundle.types import DEFAULT_MAX_BYTES, Format, FormatJob
 
 SPOOL_IN_MEMORY = 4 << 20
 HEAD_SIZE = 64 << 10
-#: Default size budget for what one collector may produce itself.
-DEFAULT_MAX_BYTES = 64 << 20
 
 
 class CollectorStopped(DiagbundleError):
@@ -88,6 +86,7 @@ class Entry:
     sha256: str = ""
     truncated: bool = False
     limit: int | None = None
+    error: str | None = None
 
 
 class Store:
@@ -165,7 +164,21 @@ class Context:
 
     def stop(self, reason: str) -> None:
         """Called by the runner: from now on every write raises :class:`CollectorStopped`."""
-        self._stopped = reason
+        with self._lock:
+            self._stopped = reason
+
+    def _commit(self, entry: Entry) -> None:
+        """Add a finished entry to the bundle, unless the collector was stopped meanwhile."""
+        with self._lock:
+            if self._stopped is not None:
+                if entry.spool is not None:
+                    entry.spool.close()
+                raise CollectorStopped(self._stopped)
+            self._store.append(entry)
+
+    def files(self) -> list[str]:
+        """The archive names this collector has added so far."""
+        return [e.arcname for e in self._store.entries_of(self.collector)]
 
     def _check(self) -> None:
         if self._stopped is not None:
@@ -181,12 +194,10 @@ class Context:
         text = json.dumps(data, indent=indent, ensure_ascii=False, default=str) + "\n"
         return self.add_stream(name, [text], media_type="application/json")
 
-    def add_stream(
-        self, name: str, chunks: Iterable[bytes | str], *, media_type: str | None = None
-    ) -> str:
+    def add_stream(self, name: str, chunks: Iterable[bytes | str], *, media_type: str | None = None) -> str:
         """Add text that arrives in pieces (bytes or str, any chunking)."""
         self._check()
-        arcname = self._store.names.claim(self.collector, name)
+        arcname = self._claim(name)
         entry = Entry(
             arcname,
             self.collector,
@@ -197,13 +208,22 @@ class Context:
         self._spool(entry, self.redactor.stream(chunks, entry.counts))
         return arcname
 
-    def add_file(self, name: str, path: str | os.PathLike[str], *, allow_binary: bool = False) -> str:
+    def add_file(
+        self,
+        name: str,
+        path: str | os.PathLike[str],
+        *,
+        allow_binary: bool = False,
+        report: dict[str, Any] | None = None,
+    ) -> str:
         """Add a file from disk.
 
         A format-aware step (HAR, images) handles the file if one claims it;
         a text file is redacted as it is written into the zip; a binary file
         is refused (:class:`~diagbundle.errors.UsageError`) unless
         ``allow_binary``, and is then listed in the manifest as not scrubbed.
+        ``report``, if given, is filled in by the format step that handled
+        the file (see :class:`~diagbundle.types.FormatJob`).
         """
         self._check()
         path = Path(path)
@@ -211,14 +231,14 @@ class Context:
             with path.open("rb") as fh:
                 head = fh.read(HEAD_SIZE)
         except OSError as err:
-            raise UsageError(f"cannot read {path}: {err.strerror or err}") from err
+            raise DiagbundleError(f"cannot read {path}: {err.strerror or err}") from err
         fmt = self._store.find_format(path.name, head)
         if fmt is not None:
-            return self._add_formatted(name, path, fmt)
-        arcname = self._store.names.claim(self.collector, name)
+            return self._add_formatted(name, path, fmt, {} if report is None else report)
+        arcname = self._claim(name)
         if looks_binary(head):
             if not allow_binary:
-                raise UsageError(f"{path} is a binary file; it cannot be redacted")
+                raise FormatError(f"{path} is a binary file; it cannot be redacted")
             source: Literal["text", "raw"] = "raw"
         else:
             source = "text"
@@ -231,7 +251,9 @@ class Context:
             scrubbed=source == "text",
             limit=self._remaining(),
         )
-        self._store.append(entry)
+        self._commit(entry)
+        with self._lock:  # files are written later; reserve their size in the budget now
+            self._used += path.stat().st_size
         return arcname
 
     def add_image(
@@ -243,12 +265,9 @@ class Context:
         provides one; otherwise it is stored as is and marked not scrubbed.
         """
         self._check()
-        if isinstance(data, bytes):
-            payload = data
-        else:
-            payload = Path(data).read_bytes()
+        payload = data if isinstance(data, bytes) else Path(data).read_bytes()
         fmt = self._store.find_format(name, payload[:HEAD_SIZE])
-        arcname = self._store.names.claim(self.collector, name)
+        arcname = self._claim(name)
         entry = Entry(
             arcname,
             self.collector,
@@ -263,7 +282,7 @@ class Context:
         else:
             from io import BytesIO
 
-            self._spool(entry, self._run_format(fmt, BytesIO(payload), entry))
+            self._spool(entry, self._run_format(fmt, BytesIO(payload), entry, {}))
         return arcname
 
     def summary(self, line: str) -> None:
@@ -274,16 +293,22 @@ class Context:
             self._store.summaries.setdefault(self.collector, []).append(text)
 
     # -- internals --------------------------------------------------------------
-    def _add_formatted(self, name: str, path: Path, fmt: Format) -> str:
-        arcname = self._store.names.claim(self.collector, name)
-        entry = Entry(arcname, self.collector, fmt.media_type, "spool", spool=_new_spool(),
-                      format=fmt.name)
+    def _claim(self, name: str) -> str:
+        """The unique archive name for ``name``, redacted: a file name is text in the bundle too."""
+        return self._store.names.claim(self.collector, self.redactor.redact(name))
+
+    def _add_formatted(self, name: str, path: Path, fmt: Format, report: dict[str, Any]) -> str:
+        arcname = self._claim(name)
+        entry = Entry(arcname, self.collector, fmt.media_type, "spool", spool=_new_spool(), format=fmt.name)
         with path.open("rb") as source:
-            self._spool(entry, self._run_format(fmt, source, entry))
+            self._spool(entry, self._run_format(fmt, source, entry, report))
         return arcname
 
-    def _run_format(self, fmt: Format, source: IO[bytes], entry: Entry) -> Iterable[bytes]:
-        produced = fmt.sanitize(source, self.redactor, entry.counts)
+    def _run_format(
+        self, fmt: Format, source: IO[bytes], entry: Entry, report: dict[str, Any]
+    ) -> Iterable[bytes]:
+        job = FormatJob(self.redactor, entry.counts, self.options, report)
+        produced = fmt.sanitize(source, job)
         if fmt.text:
             return self.redactor.stream(produced, entry.counts)
         return produced
@@ -318,11 +343,12 @@ class Context:
             raise
         entry.sha256 = digest.hexdigest()
         entry.spool.seek(0)
-        self._store.append(entry)
+        self._commit(entry)
         if entry.truncated:
-            raise CollectorStopped(f"size budget of {self._max_bytes} bytes exceeded; "
-                                   f"{entry.arcname} truncated")
+            raise CollectorStopped(
+                f"size budget of {self._max_bytes} bytes exceeded; {entry.arcname} truncated"
+            )
 
 
 def _new_spool() -> IO[bytes]:
-    return tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY, prefix="diagbundle-")  # noqa: SIM115
+    return tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY, prefix="diagbundle-")

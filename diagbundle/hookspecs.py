@@ -1,11 +1,11 @@
-'''The plugin contract: every hook diagbundle calls, in one place.
+"""The plugin contract: every hook diagbundle calls, in one place.
 
 Each hook receives a ``register`` callback and calls it once per object it
 contributes, so a plugin can add as many collectors, rules, formats or options
 as it likes (the ``llm`` pattern). Hooks are called plugin by plugin: an
 exception in one plugin's hook marks that plugin as failed and the others go
 on. Hook names start with ``diagbundle_`` so they are easy to grep.
-'''
+"""
 
 from __future__ import annotations
 
@@ -72,9 +72,11 @@ def diagbundle_register_formats(register: Callable[[Format], None]) -> None:
         def detect(name, head):
             return name.endswith(".ini")
 
-        def sanitize(source, redactor, counts):
+        def sanitize(source, job):
             for line in source:
                 key, sep, value = line.partition(b"=")
+                if sep:
+                    job.counts["ini-value"] += 1
                 yield key + sep + (b"[REDACTED:ini]\\n" if sep else b"")
 
         @hookimpl

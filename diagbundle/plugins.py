@@ -11,6 +11,7 @@ empty for none, or a comma-separated list of entry-point names.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import os
 import warnings
@@ -30,7 +31,12 @@ from diagbundle.types import CliOption, Collector, Format
 ENTRY_POINT_GROUP = "diagbundle"
 
 #: Built-in plugins, loaded by the same path as third-party ones.
-DEFAULT_PLUGINS: tuple[str, ...] = ("diagbundle_plugins.attachments",)
+DEFAULT_PLUGINS: tuple[str, ...] = (
+    "diagbundle_plugins.environment",
+    "diagbundle_plugins.browsers",
+    "diagbundle_plugins.har",
+    "diagbundle_plugins.attachments",
+)
 
 
 class PluginWarning(UserWarning):
@@ -84,7 +90,8 @@ class PluginManager:
         self.options: list[CliOption] = []
         self.rules: list[Rule] = []
         for module_name in builtins:
-            self._load(module_name, "built-in", lambda m=module_name: importlib.import_module(m))
+            short = module_name.rpartition(".")[2]
+            self._load(short, "built-in", functools.partial(importlib.import_module, module_name))
         if autoload:
             self._load_entry_points()
 
@@ -100,9 +107,15 @@ class PluginManager:
         for ep in metadata.entry_points(group=ENTRY_POINT_GROUP):
             dist = getattr(ep, "dist", None)
             if wanted is not None and ep.name not in wanted:
-                self.infos[ep.name] = PluginInfo(
-                    ep.name, "entry point", _version(dist), _dist_name(dist), status="disabled",
-                    error="not listed in DIAGBUNDLE_LOAD_PLUGINS",
+                self._record(
+                    PluginInfo(
+                        ep.name,
+                        "entry point",
+                        _version(dist),
+                        _dist_name(dist),
+                        status="disabled",
+                        error="not listed in DIAGBUNDLE_LOAD_PLUGINS",
+                    )
                 )
                 continue
             self._load(ep.name, "entry point", ep.load, dist)
@@ -119,7 +132,7 @@ class PluginManager:
             from diagbundle import __version__
 
             info.version, info.distribution = __version__, "diagbundle"
-        self.infos[name] = info
+        self._record(info)
         if self.pm.has_plugin(name):
             return self._fail(info, f"a plugin named {name!r} is already registered")
         try:
@@ -135,15 +148,31 @@ class PluginManager:
         self._gathered = False
         return info
 
+    def _record(self, info: PluginInfo) -> None:
+        """Keep ``info`` for ``diagbundle plugins`` without displacing a plugin of the same name.
+
+        The key is the pluggy name for a plugin that loads; a second plugin
+        claiming a taken name (an entry point called like a built-in) is kept
+        under a suffixed key, so it is listed as failed or disabled while the
+        first one keeps working.
+        """
+        key, n = info.name, 1
+        while key in self.infos:
+            n += 1
+            key = f"{info.name}#{n}"
+        self.infos[key] = info
+
     def _fail(self, info: PluginInfo, message: str, err: Exception | None = None) -> PluginInfo:
-        info.status, info.error = "failed", message.splitlines()[0] if message else "failed"
+        # pluggy's messages span lines (the useful part is on the last ones): keep them all, on one line.
+        info.status, info.error = "failed", " ".join(message.split()) or "failed"
         if strict():
             raise err or RuntimeError(message)
         hint = ""
         if info.distribution:
             hint = f" (to remove it: pip uninstall {info.distribution})"
-        warnings.warn(f"diagbundle plugin {info.name!r} failed: {info.error}{hint}",
-                      PluginWarning, stacklevel=3)
+        warnings.warn(
+            f"diagbundle plugin {info.name!r} failed: {info.error}{hint}", PluginWarning, stacklevel=3
+        )
         return info
 
     # -- gathering -----------------------------------------------------------
@@ -162,8 +191,8 @@ class PluginManager:
 
     def _call(self, hook_name: str, add: Callable[[PluginInfo, Any], None]) -> None:
         caller = getattr(self.pm.hook, hook_name)
-        # pluggy returns impls last-registered-first; call in registration order.
-        for impl in reversed(caller.get_hookimpls()):
+        # get_hookimpls() lists implementations in registration order.
+        for impl in caller.get_hookimpls():
             info = self.infos.get(impl.plugin_name)
             if info is None or info.status != "ok":
                 continue
@@ -180,6 +209,7 @@ class PluginManager:
         self.formats = [f for f in self.formats if f.name not in info.formats]
         self.options = [o for o in self.options if o.name not in info.options]
         self.rules = [r for r in self.rules if r.name not in info.rules]
+        info.collectors, info.formats, info.options, info.rules = [], [], [], []
 
     def _add_collector(self, info: PluginInfo, collector: Collector) -> None:
         if not isinstance(collector, Collector):
@@ -217,8 +247,7 @@ class PluginManager:
 
 #: Keyword arguments of diagbundle.collect() that plugin options may not take.
 RESERVED_DESTS = frozenset(
-    {"output", "only", "skip", "timeout", "yes", "json", "dry_run", "offline", "manager",
-     "redactor", "argv"}
+    {"output", "only", "skip", "timeout", "yes", "json", "dry_run", "offline", "manager", "redactor", "argv"}
 )
 
 

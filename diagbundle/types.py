@@ -7,13 +7,18 @@ runner's feet, and each carries a ``name`` so duplicates can be refused.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     from diagbundle.context import Context
     from diagbundle.redaction import Redactor
+
+
+#: What one collector may produce itself unless it says otherwise (files it
+#: adds by path are not staged, so they count only when written).
+DEFAULT_MAX_BYTES = 64 << 20
 
 
 @dataclass(frozen=True)
@@ -25,7 +30,9 @@ class Collector:
     it returns a reason to skip (``"no display"``) or ``None`` to run, and may
     raise :class:`~diagbundle.errors.UsageError` to stop the whole run (a
     missing ``--attach`` file). ``plan`` lists the sources the collector would
-    read, for ``--dry-run``.
+    read, for ``--dry-run``. ``timeout`` overrides ``--timeout`` for this
+    collector; ``max_bytes`` is its size budget (``None``: unlimited, for
+    collectors that only add files the user chose).
     """
 
     name: str
@@ -34,8 +41,26 @@ class Collector:
     check: Callable[[Context], str | None] | None = None
     plan: Callable[[Context], list[str]] | None = None
     timeout: float | None = None
-    max_bytes: int | None = None
+    max_bytes: int | None = DEFAULT_MAX_BYTES
     needs_network: bool = False
+
+
+@dataclass
+class FormatJob:
+    """What a format step receives besides its input.
+
+    ``counts`` is where the step counts what it scrubbed (counts only, never
+    values). ``options`` holds the run's option values by ``dest`` (empty
+    for ``diagbundle redact``), so a step can honour its plugin's options.
+    ``report`` is the step's way back to the collector that asked (passed
+    to ``Context.add_file(..., report=...)``): request IDs found, entries
+    seen, anything worth a line in summary.md.
+    """
+
+    redactor: Redactor
+    counts: Counter[str] = field(default_factory=Counter)
+    options: Mapping[str, Any] = field(default_factory=dict)
+    report: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -43,17 +68,17 @@ class Format:
     """A format-aware redaction step (HAR, images, ...).
 
     ``detect(name, head)`` sees the file name and up to the first 64 KiB.
-    ``sanitize(source, redactor, counts)`` reads the whole input and yields
-    the sanitized bytes; it raises :class:`~diagbundle.errors.FormatError` to
-    fail closed. ``text`` says whether the output is text that still goes
-    through the global redactor afterwards (it does for HAR; images are
-    binary and are handled entirely by their step).
+    ``sanitize(source, job)`` reads the whole input and yields the sanitized
+    bytes; it raises :class:`~diagbundle.errors.FormatError` to fail closed.
+    ``text`` says whether the output is text that still goes through the
+    global redactor afterwards (it does for HAR; images are binary and are
+    handled entirely by their step).
     """
 
     name: str
     description: str
     detect: Callable[[str, bytes], bool]
-    sanitize: Callable[[IO[bytes], Redactor, Counter[str]], Iterator[bytes]]
+    sanitize: Callable[[IO[bytes], FormatJob], Iterator[bytes]]
     media_type: str = "application/octet-stream"
     text: bool = True
 

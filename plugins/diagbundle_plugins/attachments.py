@@ -67,8 +67,20 @@ def diagbundle_register_collectors(register: Callable[[Collector], None]) -> Non
 
 @hookimpl
 def diagbundle_register_options(register: Callable[[CliOption], None]) -> None:
-    register(CliOption(("--attach",), "attach", "include a file (log, config), redacted; repeatable",
-                       action="append", metavar="PATH"))
-    register(CliOption(("--attach-binary",), "attach_binary",
-                       "allow binary --attach files (included unscrubbed, marked in the manifest)",
-                       action="store_true"))
+    register(
+        CliOption(
+            ("--attach",),
+            "attach",
+            "include a file (log, config), redacted; repeatable",
+            action="append",
+            metavar="PATH",
+        )
+    )
+    register(
+        CliOption(
+            ("--attach-binary",),
+            "attach_binary",
+            "allow binary --attach files (included unscrubbed, marked in the manifest)",
+            action="store_true",
+        )
+    )

@@ -1,0 +1,80 @@
+"""Environment variables: every name, values only for an allowlist.
+
+Values of other variables are never read into the bundle: they are where
+tokens and passwords live. Allowed values still pass through the redactor;
+proxy URLs lose their credentials here first, and paths show ``~``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from diagbundle_plugins.environment.paths import tilde_list
+
+#: Variables whose value is kept as is (after redaction).
+PLAIN = frozenset({
+    "LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE", "LC_MESSAGES", "LC_NUMERIC", "LC_TIME",
+    "LC_COLLATE", "LC_MONETARY", "TZ", "TERM", "TERM_PROGRAM", "TERM_PROGRAM_VERSION",
+    "COLORTERM", "DISPLAY", "WAYLAND_DISPLAY", "XDG_SESSION_TYPE", "XDG_CURRENT_DESKTOP",
+    "XDG_SESSION_DESKTOP", "DESKTOP_SESSION", "PYTHONIOENCODING", "PYTHONUTF8",
+    "PYTHONDONTWRITEBYTECODE", "PYTHONHASHSEED", "CONDA_DEFAULT_ENV", "PROCESSOR_ARCHITECTURE",
+    "PROCESSOR_IDENTIFIER", "NUMBER_OF_PROCESSORS", "OS", "container", "CI",
+    "PIP_DISABLE_PIP_VERSION_CHECK", "PIP_DEFAULT_TIMEOUT", "WSL_DISTRO_NAME",
+})
+
+#: Variables holding one path or a list of paths: kept with the home folder as ``~``.
+PATHS = frozenset({
+    "PATH", "PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "CONDA_PREFIX", "SHELL", "COMSPEC",
+    "SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "NODE_EXTRA_CA_CERTS",
+    "PIP_CERT", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME", "XDG_CONFIG_DIRS",
+    "XDG_DATA_DIRS", "TMPDIR", "TEMP", "TMP",
+})
+
+#: Proxy variables (any case): kept with any user:password removed.
+PROXIES = frozenset({"http_proxy", "https_proxy", "ftp_proxy", "all_proxy", "no_proxy"})
+
+_USERINFO = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://)?[^/@\s]*@")
+
+
+def strip_credentials(value: str) -> tuple[str, bool]:
+    """A proxy URL without its ``user:password@`` part, and whether one was removed."""
+    parts = urlsplit(value if "://" in value else f"//{value}")
+    if parts.username is None and parts.password is None:
+        # urlsplit misses some malformed forms; the regex is the safety net.
+        if _USERINFO.match(value):
+            return _USERINFO.sub(lambda m: m.group(1) or "", value), True
+        return value, False
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    netloc = f"{host}:{port}" if port else host
+    cleaned = urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+    return (cleaned if "://" in value else cleaned.lstrip("/")), True
+
+
+def variables(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The ``environment_variables`` section: all names, allowlisted values."""
+    env = os.environ if environ is None else environ
+    values: dict[str, str] = {}
+    credentials_removed: list[str] = []
+    for name in sorted(env):
+        value = env[name]
+        if name in PLAIN:
+            values[name] = value
+        elif name in PATHS:
+            values[name] = tilde_list(value)
+        elif name.lower() in PROXIES:
+            cleaned, removed = strip_credentials(value)
+            values[name] = cleaned
+            if removed:
+                credentials_removed.append(name)
+    return {"names": sorted(env), "values": values,
+            "proxy_credentials_removed": credentials_removed}

@@ -1,0 +1,40 @@
+"""The built-in ``har`` plugin: HAR files sanitized so no secret gets through.
+
+``--har PATH`` (repeatable) adds each file as ``har/<name>.har``; the ``har``
+format step is also what ``diagbundle redact file.har`` uses. See docs/har.md
+for what is scrubbed, what is kept and why.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from diagbundle import CliOption, Collector, Format, hookimpl
+from diagbundle_plugins.har.collector import check, collect, plan
+from diagbundle_plugins.har.format import HAR_FORMAT
+from diagbundle_plugins.har.stream import sanitize_har
+
+__all__ = ["HAR_FORMAT", "sanitize_har"]
+
+
+@hookimpl
+def diagbundle_register_formats(register: Callable[[Format], None]) -> None:
+    register(HAR_FORMAT)
+
+
+@hookimpl
+def diagbundle_register_collectors(register: Callable[[Collector], None]) -> None:
+    register(Collector("har", "HAR files given with --har, sanitized", collect, check=check,
+                       plan=plan, max_bytes=None, timeout=600))
+
+
+@hookimpl
+def diagbundle_register_options(register: Callable[[CliOption], None]) -> None:
+    register(CliOption(("--har",), "har", "include a HAR file, sanitized; repeatable",
+                       action="append", metavar="PATH"))
+    register(CliOption(("--har-keep-bodies",), "har_keep_bodies",
+                       "keep JavaScript, HTML and CSS bodies in HAR files (still redacted)",
+                       action="store_true"))
+    register(CliOption(("--har-discover",), "har_discover",
+                       "offer HAR files from the last 24 hours in Downloads, each confirmed",
+                       action="store_true"))

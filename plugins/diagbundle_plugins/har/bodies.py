@@ -1,0 +1,281 @@
+"""Request and response bodies, websocket messages: sanitized by media type.
+
+JSON is parsed and walked, form bodies are scrubbed like query strings,
+multipart bodies part by part; other text goes through the free-text rules.
+JavaScript, HTML and CSS are dropped unless ``--har-keep-bodies`` is given
+(they are large, rarely needed, and full of embedded keys and CSRF tokens);
+binary bodies (images, fonts, archives) cannot be scanned and are always
+dropped. A dropped body leaves its size and media type, and a comment says why.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from typing import Any
+
+from diagbundle_plugins.har.names import is_secret_name
+from diagbundle_plugins.har.scrubber import Scrubber
+from diagbundle_plugins.har.urls import sanitize_query
+from diagbundle_plugins.har.walk import sanitize_any
+
+_MARKUP = frozenset({
+    "text/html", "application/xhtml+xml", "text/javascript", "application/javascript",
+    "application/x-javascript", "application/ecmascript", "text/ecmascript", "text/css",
+    "image/svg+xml", "text/jscript", "application/wasm-js",
+})
+_BINARY_PREFIXES = ("image/", "audio/", "video/", "font/", "application/font", "application/x-font",
+                    "model/")
+_BINARY = frozenset({
+    "application/octet-stream", "application/pdf", "application/zip", "application/gzip",
+    "application/x-gzip", "application/wasm", "application/x-protobuf", "application/protobuf",
+    "application/vnd.google.protobuf", "application/x-tar", "application/x-7z-compressed",
+    "application/vnd.ms-fontobject", "application/msgpack", "application/x-msgpack",
+    "application/cbor", "application/x-shockwave-flash", "application/ogg",
+})
+_HTML_TAG = re.compile(r"<(?:input|meta)\b[^>]{0,2048}>", re.IGNORECASE)
+_ATTR = re.compile(r"""(?P<name>[\w:-]+)\s*=\s*(?P<q>["']?)(?P<value>(?(q)[^"']*|[^\s>]*))(?P=q)""")
+_GRAPHQL_ARG = re.compile(r'(?P<name>\w+)(?P<sep>\s*:\s*)"(?P<value>(?:[^"\\]|\\.)*)"')
+
+
+def media_type(mime: Any) -> str:
+    """``Text/HTML; charset=UTF-8`` -> ``text/html``."""
+    return mime.split(";", 1)[0].strip().lower() if isinstance(mime, str) else ""
+
+
+def body_kind(mime: str) -> str:
+    """One of ``json``, ``form``, ``multipart``, ``markup``, ``binary``, ``text``."""
+    if mime.endswith(("/json", "+json")) or mime in ("application/x-ndjson", "application/jsonl",
+                                                      "application/json-seq", "text/json"):
+        return "json"
+    if mime == "application/x-www-form-urlencoded":
+        return "form"
+    if mime.startswith("multipart/"):
+        return "multipart"
+    if mime in _MARKUP:
+        return "markup"
+    if mime in _BINARY or mime.startswith(_BINARY_PREFIXES) or mime.startswith("application/grpc"):
+        return "binary"
+    return "text"
+
+
+def sanitize_body(text: str, mime_raw: Any, scrub: Scrubber) -> str:
+    """Scrub a body already known to be kept, by its media type."""
+    mime = media_type(mime_raw)
+    kind = body_kind(mime)
+    if kind == "json" or (kind == "text" and text.lstrip()[:1] in ("{", "[")):
+        nested = scrub.json_text(text)
+        if nested is not None:
+            return nested
+        if kind == "json" and "\n" in text.strip():
+            return "\n".join(_json_line(line, scrub) for line in text.split("\n"))
+    if kind == "form":
+        return sanitize_query(text, scrub, "har-body")
+    if kind == "multipart":
+        return _multipart(text, mime_raw if isinstance(mime_raw, str) else "", scrub)
+    if kind == "markup":
+        text = _HTML_TAG.sub(lambda m: _html_tag(m.group(), scrub), text)
+    elif "query" in text and "{" in text:
+        text = _GRAPHQL_ARG.sub(lambda m: _graphql_arg(m, scrub), text)
+    return scrub.text(text)
+
+
+def _json_line(line: str, scrub: Scrubber) -> str:
+    """One line of newline-delimited JSON."""
+    if not line.strip():
+        return line
+    nested = scrub.json_text(line)
+    return nested if nested is not None else scrub.text(line)
+
+
+def _graphql_arg(m: re.Match[str], scrub: Scrubber) -> str:
+    if not is_secret_name(m.group("name")):
+        return m.group()
+    return f'{m.group("name")}{m.group("sep")}"{scrub.secret(m.group("value"), "har-body")}"'
+
+
+def _html_tag(tag: str, scrub: Scrubber) -> str:
+    """Hidden inputs and secret-named inputs or meta tags lose their value."""
+    attrs = {m.group("name").lower(): m.group("value") for m in _ATTR.finditer(tag)}
+    hidden = attrs.get("type", "").lower() in ("hidden", "password")
+    named = any(is_secret_name(attrs.get(a, "")) for a in ("name", "id", "property", "http-equiv"))
+    if not (hidden or named):
+        return tag
+
+    def replace(m: re.Match[str]) -> str:
+        if m.group("name").lower() not in ("value", "content") or not m.group("value"):
+            return m.group()
+        new = scrub.secret(m.group("value"), "har-body")
+        return f"{m.group('name')}={m.group('q') or chr(34)}{new}{m.group('q') or chr(34)}"
+
+    return _ATTR.sub(replace, tag)
+
+
+_BOUNDARY = re.compile(r'boundary="?([^";]+)"?', re.IGNORECASE)
+_PART_NAME = re.compile(r'\bname="([^"]*)"', re.IGNORECASE)
+
+
+def _multipart(text: str, mime: str, scrub: Scrubber) -> str:
+    """Each part: secret-named fields replaced, file contents dropped, others scrubbed."""
+    m = _BOUNDARY.search(mime)
+    boundary = m.group(1) if m else None
+    if boundary is None:
+        first = text.lstrip().split("\n", 1)[0].strip()
+        boundary = first[2:] if first.startswith("--") else None
+    if not boundary:
+        return scrub.text(text)
+    delimiter = "--" + boundary
+    pieces = text.split(delimiter)
+    for i, piece in enumerate(pieces):
+        if i == 0 or piece.startswith("--"):
+            continue
+        head, sep, body = piece.partition("\r\n\r\n")
+        if not sep:
+            head, sep, body = piece.partition("\n\n")
+        if not sep:
+            pieces[i] = scrub.text(piece)
+            continue
+        ending = body[len(body.rstrip("\r\n")):]
+        content = body[: len(body) - len(ending)]
+        name_m = _PART_NAME.search(head)
+        if "filename=" in head.lower():
+            scrub.counts["har-body-dropped"] += 1
+            content = "[file content dropped by diagbundle]"
+        elif name_m and is_secret_name(name_m.group(1)):
+            content = scrub.secret(content, "har-body")
+        else:
+            type_m = re.search(r"content-type:\s*([^\r\n]+)", head, re.IGNORECASE)
+            content = sanitize_body(content, type_m.group(1) if type_m else "text/plain", scrub)
+        pieces[i] = scrub.text(head) + sep + content + ending
+    return delimiter.join(pieces)
+
+
+def drop_note(what: str) -> str:
+    return f"diagbundle: {what} dropped"
+
+
+def sanitize_content(content: Any, scrub: Scrubber, where: str) -> dict[str, Any]:
+    """``response.content``: text (plain or base64) sanitized, or dropped."""
+    if not isinstance(content, dict):
+        content = {"size": 0, "mimeType": ""}
+    out: dict[str, Any] = {}
+    text = content.get("text")
+    encoding = content.get("encoding")
+    mime = media_type(content.get("mimeType"))
+    for key, value in content.items():
+        if key in ("text", "encoding"):
+            continue
+        if key == "comment":
+            scrub.counts["har-comment"] += 1
+            continue
+        out[key] = value if key in ("size", "compression", "mimeType") else sanitize_any(value, scrub)
+    if "mimeType" in out and not isinstance(out["mimeType"], str):
+        out["mimeType"] = ""
+    if text is None or text == "":
+        if text == "":
+            out["text"] = ""
+        return out
+    if not isinstance(text, str):
+        return _drop(out, scrub, f"{where} body (not a string)")
+    kind = body_kind(mime)
+    if kind == "binary":
+        return _drop(out, scrub, f"{where} body ({mime}, binary)")
+    if kind == "markup" and not scrub.keep_bodies:
+        return _drop(out, scrub, f"{where} body ({mime}; --har-keep-bodies keeps it, redacted)")
+    if encoding in (None, ""):
+        out["text"] = sanitize_body(text, content.get("mimeType"), scrub)
+        if encoding == "":
+            out["encoding"] = ""
+        return out
+    if encoding != "base64":
+        return _drop(out, scrub, f"{where} body (unknown encoding)")
+    try:
+        decoded = base64.b64decode(text, validate=False).decode("utf-8")
+    except (binascii.Error, ValueError):
+        return _drop(out, scrub, f"{where} body ({mime or 'unknown type'}, binary)")
+    if "\x00" in decoded:
+        return _drop(out, scrub, f"{where} body ({mime or 'unknown type'}, binary)")
+    cleaned = sanitize_body(decoded, content.get("mimeType"), scrub)
+    out["text"] = base64.b64encode(cleaned.encode("utf-8")).decode("ascii")
+    out["encoding"] = "base64"
+    return out
+
+
+def _drop(out: dict[str, Any], scrub: Scrubber, what: str) -> dict[str, Any]:
+    scrub.counts["har-body-dropped"] += 1
+    out["comment"] = drop_note(what)
+    return out
+
+
+def sanitize_post_data(post: Any, scrub: Scrubber) -> dict[str, Any] | None:
+    """``request.postData``: ``text`` by media type, ``params`` like form fields."""
+    if post is None:
+        return None
+    if not isinstance(post, dict):
+        return {"mimeType": "", "text": scrub.text(str(post))}
+    out: dict[str, Any] = {}
+    mime = media_type(post.get("mimeType"))
+    kind = body_kind(mime)
+    for key, value in post.items():
+        if key == "comment":
+            scrub.counts["har-comment"] += 1
+        elif key == "mimeType":
+            out[key] = value if isinstance(value, str) else ""
+        elif key == "text":
+            if not isinstance(value, str) or kind == "binary":
+                scrub.counts["har-body-dropped"] += 1
+                out[key] = ""
+                out["comment"] = drop_note(f"request body ({mime or 'not text'})")
+            else:
+                out[key] = sanitize_body(value, post.get("mimeType"), scrub)
+        elif key == "params":
+            out[key] = [_param(p, scrub) for p in value or []] if isinstance(value, list) else []
+        else:
+            out[key] = sanitize_any(value, scrub)
+    return out
+
+
+def _param(param: Any, scrub: Scrubber) -> Any:
+    if not isinstance(param, dict):
+        return sanitize_any(param, scrub)
+    name = param.get("name")
+    secret = isinstance(name, str) and is_secret_name(name)
+    out: dict[str, Any] = {}
+    for key, value in param.items():
+        if key == "value" and isinstance(value, str):
+            out[key] = scrub.secret(value, "har-body") if secret else scrub.value(value, "har-body")
+        elif key == "value" and "fileName" in param:
+            out[key] = ""
+        elif key == "comment":
+            scrub.counts["har-comment"] += 1
+        elif key == "name" and isinstance(value, str):
+            out[key] = scrub.redact(value)
+        else:
+            out[key] = sanitize_any(value, scrub)
+    return out
+
+
+def sanitize_websocket(messages: Any, scrub: Scrubber) -> list[Any]:
+    """Chrome's ``_webSocketMessages``: text frames scrubbed, binary frames dropped."""
+    if not isinstance(messages, list):
+        return []
+    out: list[Any] = []
+    for message in messages:
+        if not isinstance(message, dict):
+            out.append(sanitize_any(message, scrub))
+            continue
+        clean: dict[str, Any] = {}
+        for key, value in message.items():
+            if key == "data" and isinstance(value, str):
+                if message.get("opcode") == 2:
+                    scrub.counts["har-body-dropped"] += 1
+                    clean[key] = ""
+                else:
+                    clean[key] = sanitize_body(value, "", scrub)
+            elif key in ("type", "time", "opcode"):
+                clean[key] = value
+            else:
+                clean[key] = sanitize_any(value, scrub)
+        out.append(clean)
+    return out

@@ -1,0 +1,285 @@
+"""One HAR entry or page: requests, responses, headers, cookies, timings.
+
+Every field HAR 1.2 defines has a rule here; anything else goes to the
+generic walk. The output keeps the entry's shape (same keys, methods,
+statuses, timings, sizes, hosts, paths and media types); missing or null
+arrays that HAR requires (headers, cookies, queryString) come out as ``[]``
+so the result is valid HAR whatever the input tolerated.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from diagbundle import FormatError
+from diagbundle_plugins.har.bodies import (
+    sanitize_content,
+    sanitize_post_data,
+    sanitize_websocket,
+)
+from diagbundle_plugins.har.entropy import looks_like_token
+from diagbundle_plugins.har.jwt import is_jwt, sanitize_jwt
+from diagbundle_plugins.har.names import (
+    HIGH_ENTROPY_OK,
+    REQUEST_ID_HEADERS,
+    URL_HEADERS,
+    is_secret_name,
+)
+from diagbundle_plugins.har.scrubber import Scrubber
+from diagbundle_plugins.har.urls import sanitize_url
+from diagbundle_plugins.har.walk import sanitize_any
+
+#: Fields copied as they are: numbers, methods, versions, status codes, ids.
+_PLAIN = frozenset({"startedDateTime", "time", "pageref", "method", "httpVersion", "headersSize",
+                    "bodySize", "status", "id", "_transferSize", "_resourceType", "_priority",
+                    "_fromCache", "_fromServiceWorker", "connection", "_connectionId",
+                    "_workerStart", "_workerReady", "_workerFetchStart", "_workerRespondWithSettled"})
+_COOKIE_ATTRIBUTES = frozenset({"path", "domain", "expires", "max-age", "samesite", "secure",
+                                "httponly", "priority", "partitioned", "version"})
+MAX_REQUEST_IDS = 1000
+
+
+def sanitize_entry(entry: Any, scrub: Scrubber, index: int) -> dict[str, Any]:
+    """Sanitize ``log.entries[index]``; a structure that is not an entry fails closed."""
+    if not isinstance(entry, dict):
+        raise FormatError(f"entry {index} is not an object")
+    for part in ("request", "response"):
+        if not isinstance(entry.get(part), dict):
+            raise FormatError(f"entry {index} has no {part} object")
+    out: dict[str, Any] = {}
+    for key, value in entry.items():
+        if key == "request":
+            out[key] = _request(value, scrub)
+        elif key == "response":
+            out[key] = _response(value, scrub)
+        elif key == "_webSocketMessages":
+            out[key] = sanitize_websocket(value, scrub)
+        elif key == "comment":
+            scrub.counts["har-comment"] += 1
+        elif key in _PLAIN:
+            out[key] = value
+        else:
+            out[key] = sanitize_any(value, scrub)
+    return out
+
+
+def _request(request: dict[str, Any], scrub: Scrubber) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in request.items():
+        if key == "url":
+            out[key] = sanitize_url(value, scrub) if isinstance(value, str) else ""
+        elif key == "headers":
+            out[key] = _headers(value, scrub, response=False)
+        elif key == "cookies":
+            out[key] = _cookies(value, scrub)
+        elif key == "queryString":
+            out[key] = _params(value, scrub)
+        elif key == "postData":
+            post = sanitize_post_data(value, scrub)
+            if post is not None:
+                out[key] = post
+        elif key == "comment":
+            scrub.counts["har-comment"] += 1
+        elif key in _PLAIN:
+            out[key] = value
+        else:
+            out[key] = sanitize_any(value, scrub)
+    for key in ("headers", "cookies", "queryString"):
+        out.setdefault(key, [])
+    return out
+
+
+def _response(response: dict[str, Any], scrub: Scrubber) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in response.items():
+        if key == "redirectURL":
+            out[key] = sanitize_url(value, scrub) if isinstance(value, str) else ""
+        elif key == "headers":
+            out[key] = _headers(value, scrub, response=True)
+        elif key == "cookies":
+            out[key] = _cookies(value, scrub)
+        elif key == "content":
+            out[key] = sanitize_content(value, scrub, "response")
+        elif key == "comment":
+            scrub.counts["har-comment"] += 1
+        elif key in _PLAIN:
+            out[key] = value
+        else:
+            out[key] = sanitize_any(value, scrub)
+    for key in ("headers", "cookies"):
+        out.setdefault(key, [])
+    return out
+
+
+def _pairs(items: Any, what: str) -> list[Any]:
+    if items is None:
+        return []
+    if not isinstance(items, list):
+        raise FormatError(f"{what} is not a list")
+    return items
+
+
+def _headers(items: Any, scrub: Scrubber, *, response: bool) -> list[Any]:
+    out: list[Any] = []
+    for item in _pairs(items, "headers"):
+        if not isinstance(item, dict):
+            out.append(sanitize_any(item, scrub))
+            continue
+        raw_name, raw_value = item.get("name"), item.get("value")
+        name = raw_name if isinstance(raw_name, str) else ""
+        value = "" if raw_value is None else str(raw_value)
+        clean: dict[str, Any] = {}
+        for key, field in item.items():
+            if key == "name":
+                clean[key] = field
+            elif key == "value":
+                clean[key] = header_value(name, value, scrub)
+            elif key == "comment":
+                scrub.counts["har-comment"] += 1
+            else:
+                clean[key] = sanitize_any(field, scrub)
+        lower = name.lower()
+        if response and lower in REQUEST_ID_HEADERS and len(scrub.request_ids) < MAX_REQUEST_IDS:
+            scrub.request_ids.append((lower, clean.get("value", "")))
+        out.append(clean)
+    return out
+
+
+def header_value(name: str, value: str, scrub: Scrubber) -> str:
+    """One header value, by header name (case-insensitive, HTTP/2 ``:path`` included)."""
+    if not value:
+        return value
+    lower = name.lower()
+    if lower == "cookie":
+        return _cookie_header(value, scrub)
+    if lower == "set-cookie":
+        return "\n".join(_set_cookie(line, scrub) for line in value.split("\n"))
+    if lower in ("authorization", "proxy-authorization"):
+        return _authorization(value, scrub)
+    if lower == ":path":
+        return sanitize_url(value, scrub)
+    if lower in REQUEST_ID_HEADERS:
+        return scrub.redact(value)
+    if is_secret_name(lower):
+        return scrub.secret(value, "har-header")
+    if lower in URL_HEADERS or "://" in value:
+        return scrub.text(value)
+    if lower not in HIGH_ENTROPY_OK and looks_like_token(value):
+        return scrub.secret(value, "har-header")
+    return scrub.text(value)
+
+
+def _authorization(value: str, scrub: Scrubber) -> str:
+    """``Bearer <token>``: the scheme stays, the credential goes (a JWT is defanged)."""
+    scheme, space, credential = value.strip().partition(" ")
+    if not space:
+        return scrub.secret(value, "har-auth")
+    credential = credential.strip()
+    scrub.counts["har-auth"] += 1
+    if is_jwt(credential):
+        return f"{scheme} {sanitize_jwt(credential, scrub)}"
+    if "=" in credential and "," in credential:  # Digest / AWS4: key=value, key=value
+        parts = []
+        for part in credential.split(","):
+            key, eq, val = part.strip().partition("=")
+            keep = key.lower() in ("realm", "algorithm", "qop", "uri", "credential_scope")
+            parts.append(f"{key}{eq}{val if keep else scrub.pseudonym(val)}" if eq else
+                         scrub.pseudonym(part.strip()))
+        return f"{scheme} {', '.join(parts)}"
+    return f"{scheme} {scrub.pseudonym(credential)}"
+
+
+def _cookie_header(value: str, scrub: Scrubber) -> str:
+    """``a=1; b=2``: every value replaced, names kept."""
+    parts = []
+    for part in value.split(";"):
+        name, eq, cookie = part.partition("=")
+        if eq:
+            parts.append(f"{name}={scrub.secret(cookie.strip(), 'har-cookie')}")
+        else:
+            parts.append(scrub.secret(part.strip(), "har-cookie") if part.strip() else part)
+    return ";".join(parts)
+
+
+def _set_cookie(line: str, scrub: Scrubber) -> str:
+    """``name=value; Path=/; HttpOnly``: the value replaced, known attributes kept."""
+    first, *attributes = line.split(";")
+    name, eq, cookie = first.partition("=")
+    parts = [f"{name}={scrub.secret(cookie.strip(), 'har-cookie')}" if eq
+             else scrub.secret(first.strip(), "har-cookie")]
+    for attribute in attributes:
+        key = attribute.split("=", 1)[0].strip().lower()
+        parts.append(attribute if key in _COOKIE_ATTRIBUTES else scrub.text(attribute))
+    return ";".join(parts)
+
+
+def _cookies(items: Any, scrub: Scrubber) -> list[Any]:
+    out: list[Any] = []
+    for item in _pairs(items, "cookies"):
+        if not isinstance(item, dict):
+            out.append(sanitize_any(item, scrub, secret=True))
+            continue
+        clean: dict[str, Any] = {}
+        for key, value in item.items():
+            if key == "value":
+                clean[key] = scrub.secret(value, "har-cookie") if isinstance(value, str) else ""
+            elif key == "name" and isinstance(value, str):
+                clean[key] = value
+            elif key == "comment":
+                scrub.counts["har-comment"] += 1
+            elif key in ("path", "domain", "expires", "httpOnly", "secure", "sameSite", "priority",
+                         "size", "session", "sameParty", "partitionKey"):
+                clean[key] = value if not isinstance(value, str) else scrub.redact(value)
+            else:
+                clean[key] = sanitize_any(value, scrub)
+        out.append(clean)
+    return out
+
+
+def _params(items: Any, scrub: Scrubber) -> list[Any]:
+    """``queryString``: the same rules as the query in ``request.url``."""
+    out: list[Any] = []
+    for item in _pairs(items, "queryString"):
+        if not isinstance(item, dict):
+            out.append(sanitize_any(item, scrub))
+            continue
+        name = item.get("name")
+        secret = isinstance(name, str) and is_secret_name(name)
+        clean: dict[str, Any] = {}
+        for key, value in item.items():
+            if key == "value":
+                value = "" if value is None else str(value)
+                clean[key] = scrub.secret(value, "har-query") if secret else scrub.value(value,
+                                                                                        "har-query")
+            elif key == "name" and isinstance(value, str):
+                clean[key] = scrub.redact(value)
+            elif key == "comment":
+                scrub.counts["har-comment"] += 1
+            else:
+                clean[key] = sanitize_any(value, scrub)
+        out.append(clean)
+    return out
+
+
+def sanitize_page(page: Any, scrub: Scrubber, index: int) -> dict[str, Any]:
+    """``log.pages[index]``: the title may be a URL (Chrome writes one there)."""
+    if not isinstance(page, dict):
+        raise FormatError(f"page {index} is not an object")
+    out: dict[str, Any] = {}
+    for key, value in page.items():
+        if key == "title" and isinstance(value, str):
+            out[key] = scrub.text(value) if "://" in value else sanitize_title(value, scrub)
+        elif key == "comment":
+            scrub.counts["har-comment"] += 1
+        elif key in ("id", "startedDateTime"):
+            out[key] = value
+        else:
+            out[key] = sanitize_any(value, scrub)
+    return out
+
+
+def sanitize_title(title: str, scrub: Scrubber) -> str:
+    """A page title that is a bare path (``/reset/<token>``) is scrubbed like one."""
+    if title.startswith("/"):
+        return sanitize_url(title, scrub)
+    return scrub.text(title)

@@ -1,0 +1,87 @@
+"""Which field names mark a secret: headers, query and form parameters, JSON keys.
+
+Names are split into words (on punctuation and camelCase) and matched
+case-insensitively, so ``X-Api-Key``, ``x-api-key``, ``apiKey`` and
+``api_key`` all count. The lists lean towards scrubbing: a support engineer
+loses little when a ``countryCode`` is replaced by a pseudonym, and a user
+loses a lot when a ``code`` from an OAuth redirect survives.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+#: Substrings that mark a secret anywhere inside a word.
+_STRONG = ("token", "secret", "passw", "session", "apikey", "csrf", "xsrf", "saml", "jwt",
+           "credential", "signature", "cookie", "ticket", "private", "bearer", "passphrase")
+#: Whole words that mark a secret (too short or too common to match inside words).
+_WORDS = frozenset({
+    "auth", "oauth", "authn", "authz", "key", "code", "state", "sig", "sid", "pass", "pwd", "pin",
+    "otp", "totp", "mfa", "nonce", "hmac", "ssn", "cvv", "cvc", "assertion", "verifier", "secure",
+    "sess", "jsessionid", "phpsessid", "aspsessionid", "connect.sid",
+})
+#: Header names that contain a secret-looking word but never carry a secret.
+_NOT_SECRET = frozenset({
+    "www-authenticate", "proxy-authenticate", "access-control-allow-headers",
+    "access-control-request-headers", "access-control-expose-headers", "keep-alive",
+    "sec-fetch-site", "sec-fetch-mode", "sec-fetch-dest", "sec-fetch-user", "content-security-policy",
+    "content-security-policy-report-only", "strict-transport-security", "upgrade-insecure-requests",
+    "x-content-type-options", "cross-origin-opener-policy", "cross-origin-embedder-policy",
+})
+
+_SPLIT = re.compile(r"[^A-Za-z0-9.]+|(?<=[a-z0-9])(?=[A-Z])")
+
+
+@lru_cache(maxsize=4096)
+def is_secret_name(name: str) -> bool:
+    """True when a header, parameter or JSON key name suggests a secret value."""
+    lowered = name.lower().lstrip(":")
+    if lowered in _NOT_SECRET:
+        return False
+    for word in _SPLIT.split(name):
+        w = word.lower()
+        if not w:
+            continue
+        if w in _WORDS or any(s in w for s in _STRONG):
+            return True
+        if w.endswith(("key", "keys", "auth", "code")) and len(w) > 3:
+            return True
+        if w.startswith("auth") and (w.startswith("authoriz") or not w.startswith("author")):
+            return True
+    return False
+
+
+#: Response headers whose value is a request or trace ID support can look up.
+REQUEST_ID_HEADERS = frozenset({
+    "x-request-id", "request-id", "x-req-id", "cf-ray", "openai-request-id", "x-amzn-requestid",
+    "x-amz-request-id", "x-amz-id-2", "x-amz-cf-id", "x-amzn-trace-id", "x-ms-request-id",
+    "x-ms-correlation-request-id", "x-correlation-id", "correlation-id", "x-trace-id", "trace-id",
+    "x-b3-traceid", "traceparent", "x-cloud-trace-context", "x-github-request-id",
+    "x-vercel-id", "fly-request-id", "x-azure-ref", "x-goog-request-id", "anthropic-request-id",
+    "x-datadog-trace-id", "x-envoy-upstream-service-time",
+})
+
+#: Headers whose values are high-entropy by nature but not credentials.
+HIGH_ENTROPY_OK = REQUEST_ID_HEADERS | frozenset({
+    "etag", "if-none-match", "if-match", "content-md5", "digest", "content-digest",
+    "sec-websocket-accept", "tracestate", "x-cache", "x-served-by", "x-timer", "report-to", "nel",
+    "link", "accept-ch", "sec-ch-ua", "sec-ch-ua-full-version-list", "user-agent", "date",
+    "last-modified", "expires", "alt-svc", "server-timing", "content-type", "content-disposition",
+})
+
+#: Headers whose value is a URL (or a list of them).
+URL_HEADERS = frozenset({"referer", "origin", "location", "content-location", "refresh",
+                         "x-forwarded-url", "x-original-url", "x-rewrite-url"})
+
+#: Path words after which the next segment is usually a one-time secret
+#: (``/reset/<token>``, ``/invite/<code>``).
+SENSITIVE_PATH_WORDS = frozenset({
+    "reset", "reset-password", "reset_password", "resetpassword", "password", "passwords",
+    "token", "tokens", "verify", "verification", "confirm", "confirmation", "activate",
+    "activation", "invite", "invites", "invitation", "invitations", "magic", "magic-link",
+    "magiclink", "login-link", "unsubscribe", "share", "shared", "auth", "oauth", "oauth2",
+    "key", "keys", "api-key", "apikey", "secret", "secrets", "session", "sessions", "otp", "mfa",
+    "sso", "saml", "ticket", "tickets", "signin", "sign-in", "email-confirm", "recover",
+    "recovery", "claim", "redeem", "download-token", "hooks", "webhook", "webhooks",
+})

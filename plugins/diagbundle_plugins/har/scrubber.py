@@ -1,0 +1,270 @@
+"""The per-file scrubbing state: pseudonyms, counts, and the text rules.
+
+One :class:`Scrubber` serves one HAR file. Every string the sanitizer keeps
+goes through :meth:`Scrubber.redact` (the bundle's global redactor, with a
+cache because headers repeat across thousands of entries); every secret it
+replaces goes through :meth:`Scrubber.secret`, which returns the bundle-wide
+pseudonym so the same cookie value gets the same tag in every file.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from typing import TYPE_CHECKING, Any
+
+from diagbundle_plugins.har.entropy import looks_like_token
+from diagbundle_plugins.har.jwt import JWT_PATTERN, is_jwt, sanitize_jwt
+from diagbundle_plugins.har.names import is_secret_name
+from diagbundle_plugins.har.urls import sanitize_url
+
+if TYPE_CHECKING:
+    from diagbundle import Redactor
+
+#: The pseudonym kind of every secret value, so a session ID gets one tag
+#: whether it is seen in a cookie, a query string or a JSON body.
+SECRET_KIND = "secret"  # noqa: S105 - a pseudonym kind, not a password
+
+_URL_OR_JWT = re.compile(
+    r"(?P<url>\b(?:https?|wss?|ftp)://[^\s\"'<>`\\{}|^]+)|(?P<jwt>" + JWT_PATTERN.pattern + ")"
+)
+_TRAILING = ".,;:!?)]}'"
+#: ``name=value``, ``"name": "value"``, ``name: value`` inside free text.
+_KEY_VALUE = re.compile(
+    r"(?P<name>[A-Za-z_][A-Za-z0-9_.-]{0,63})(?P<sep>[\"']?\s*[:=]\s*[\"']?)"
+    r"(?P<value>[^\s\"'&;,<>()\[\]{}]{1,4096})"
+)
+#: Markers left by the redactor or by this sanitizer: never scrubbed twice.
+_MARKER = re.compile(r"\[REDACTED[^\]]*\]|<[a-z][a-z0-9-]*-\d+>")
+_CACHE_MAX_ITEMS = 50_000
+_CACHE_MAX_LEN = 512
+MAX_JSON_DEPTH = 64
+
+
+class Scrubber:
+    """Scrubbing rules bound to one redactor, one counts Counter and options."""
+
+    def __init__(self, redactor: Redactor, counts: Counter[str], *, keep_bodies: bool = False) -> None:
+        self.redactor = redactor
+        self.counts = counts
+        self.keep_bodies = keep_bodies
+        self.request_ids: list[tuple[str, str]] = []
+        self.entries = 0
+        #: Grows with every replacement, to tell untouched JSON documents apart.
+        self.edits = 0
+        self._cache: dict[str, tuple[str, Counter[str] | None]] = {}
+        self._tags: dict[str, str] = {}
+
+    # -- the two primitives ---------------------------------------------------
+    def redact(self, text: str) -> str:
+        """Run the bundle's global redactor over a string that is kept."""
+        if not text:
+            return text
+        if len(text) > _CACHE_MAX_LEN:
+            return self.redactor.redact(text, self.counts)
+        hit = self._cache.get(text)
+        if hit is None:
+            found: Counter[str] = Counter()
+            hit = (self.redactor.redact(text, found), found or None)
+            if len(self._cache) < _CACHE_MAX_ITEMS:
+                self._cache[text] = hit
+        if hit[1]:
+            self.counts.update(hit[1])
+        return hit[0]
+
+    def secret(self, value: str, kind: str) -> str:
+        """Replace a secret value: a JWT is defanged, anything else pseudonymized."""
+        if not value or _MARKER.fullmatch(value):
+            return value
+        self.counts[kind] += 1
+        self.edits += 1
+        if is_jwt(value):
+            return sanitize_jwt(value, self)
+        return self.pseudonym(value)
+
+    def pseudonym(self, value: str) -> str:
+        """The bundle-wide tag of a secret (cached: the keyed hash is the costly part)."""
+        tag = self._tags.get(value)
+        if tag is None:
+            tag = self.redactor.pseudonym(SECRET_KIND, value)
+            if len(self._tags) < _CACHE_MAX_ITEMS:
+                self._tags[value] = tag
+        return tag
+
+    # -- strings of unknown content ----------------------------------------------
+    def text(self, text: str) -> str:
+        """Free text: URLs and JWTs inside it are scrubbed, ``key=value`` secrets too."""
+        if "://" not in text and "eyJ" not in text:
+            return self._plain(text)
+        out: list[str] = []
+        pos = 0
+        for m in _URL_OR_JWT.finditer(text):
+            start, end = m.span()
+            token = m.group()
+            if m.group("url"):
+                stripped = token.rstrip(_TRAILING)
+                end -= len(token) - len(stripped)
+                replaced = sanitize_url(stripped, self)
+            else:
+                replaced = sanitize_jwt(token, self)
+            out.append(self._plain(text[pos:start]))
+            out.append(replaced)
+            pos = end
+        out.append(self._plain(text[pos:]))
+        return "".join(out)
+
+    def _plain(self, text: str) -> str:
+        text = self.redact(text)
+        if "=" not in text and ":" not in text:
+            return text
+        return _KEY_VALUE.sub(self._key_value, text)
+
+    def _key_value(self, m: re.Match[str]) -> str:
+        if not is_secret_name(m.group("name")):
+            return m.group()
+        return m.group("name") + m.group("sep") + self.secret(m.group("value"), "har-text")
+
+    def value(self, value: str, kind: str) -> str:
+        """A parameter value whose name is not secret: judged by its content."""
+        if not value:
+            return value
+        if looks_like_token(value):
+            return self.secret(value, kind)
+        if value[0] in "[{":
+            nested = self.json_text(value)
+            if nested is not None:
+                return nested
+        return self.text(value)
+
+    # -- JSON ------------------------------------------------------------------------
+    def json_text(self, text: str) -> str | None:
+        """Scrub text holding JSON; ``None`` when it does not parse.
+
+        The whole text is redacted once first (one regex pass instead of one
+        per string), then parsed and walked for secret keys, URLs and JWTs.
+        Strings whose JSON spelling differs from their value (escapes,
+        non-ASCII) are redacted again decoded, since the first pass saw them
+        escaped. Untouched documents keep their original formatting.
+        """
+        redacted = self.redact(text)
+        broken = False
+        try:
+            data = json.loads(redacted)
+        except ValueError:
+            try:
+                data = json.loads(text)
+            except ValueError:
+                return None
+            broken = True  # the redactor broke the JSON: walk the original, string by string
+        if not isinstance(data, (dict, list)):
+            return None
+        if not broken and _plain_json(redacted):
+            return redacted
+        before = self.edits
+        walked = self.json_value(data, False, "har-body", 0, recheck=broken)
+        if not broken and self.edits == before:
+            return redacted
+        return json.dumps(walked, ensure_ascii=False, separators=(",", ":"))
+
+    def json_value(self, value: Any, secret: bool, kind: str, depth: int, *, recheck: bool) -> Any:
+        """Walk parsed JSON: values under secret keys are replaced, strings checked.
+
+        This loop runs once per node of every JSON body, so it is written for
+        speed: type dispatch by identity, one regex search per string.
+        """
+        if secret:
+            return self._secret_tree(value, kind, depth)
+        if depth > MAX_JSON_DEPTH:
+            return self.pseudonym(json.dumps(value))
+        kind_of = type(value)
+        if kind_of is str:
+            return self.json_string(value, depth, recheck=recheck)
+        if kind_of is dict:
+            out = {}
+            secret_names = _SECRET_NAMES
+            for key, item in value.items():
+                is_secret = secret_names.get(key)
+                if is_secret is None:
+                    is_secret = is_secret_name(key)
+                    if len(secret_names) < _SECRET_NAMES_MAX:
+                        secret_names[key] = is_secret
+                item_type = type(item)
+                if is_secret:
+                    out[key] = self._secret_tree(item, kind, depth + 1)
+                elif item_type is str:
+                    out[key] = self.json_string(item, depth, recheck=recheck) \
+                        if recheck or _INTERESTING.search(item) else item
+                elif item_type is dict or item_type is list:
+                    out[key] = self.json_value(item, False, kind, depth + 1, recheck=recheck)
+                else:
+                    out[key] = item
+            return out
+        if kind_of is list:
+            items = []
+            for item in value:
+                item_type = type(item)
+                if item_type is str:
+                    items.append(self.json_string(item, depth, recheck=recheck)
+                                 if recheck or _INTERESTING.search(item) else item)
+                elif item_type is dict or item_type is list:
+                    items.append(self.json_value(item, False, kind, depth + 1, recheck=recheck))
+                else:
+                    items.append(item)
+            return items
+        return value
+
+    def _secret_tree(self, value: Any, kind: str, depth: int) -> Any:
+        """Everything under a secret key: every string and number replaced."""
+        if isinstance(value, str):
+            return self.secret(value, kind)
+        if depth > MAX_JSON_DEPTH:
+            return self.pseudonym(json.dumps(value))
+        if isinstance(value, dict):
+            return {k: self._secret_tree(v, kind, depth + 1) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self._secret_tree(v, kind, depth + 1) for v in value]
+        if value is None or isinstance(value, bool):
+            return value
+        return self.secret(str(value), kind)
+
+    def json_string(self, value: str, depth: int, *, recheck: bool) -> str:
+        """A string inside JSON: nested JSON is walked, anything unusual re-checked."""
+        if value[:1] in "[{" and depth < MAX_JSON_DEPTH:
+            nested = self.json_text(value)
+            if nested is not None:
+                if nested != value:
+                    self.edits += 1
+                return nested
+        if recheck or _INTERESTING.search(value):
+            cleaned = self.text(value)
+            if cleaned != value:
+                self.edits += 1
+            return cleaned
+        return value
+
+
+#: Strings the whole-text pass may have misjudged or that need more than it
+#: does: URLs, JWTs, JSON inside JSON, and anything JSON spells with escapes
+#: (quotes, backslashes, control characters) or that is not ASCII.
+_INTERESTING = re.compile(r"://|eyJ|^[\[{]|[^\x20-\x21\x23-\x5b\x5d-\x7e]")
+#: Cache of :func:`is_secret_name` for JSON keys (they repeat in every row).
+_SECRET_NAMES: dict[str, bool] = {}
+_SECRET_NAMES_MAX = 100_000
+
+
+#: A key in JSON text without backslashes (the only case it is used for).
+_JSON_KEY = re.compile(r'"([^"]*)"\s*:')
+
+
+def _plain_json(text: str) -> bool:
+    """True for a JSON document the whole-text pass fully covered.
+
+    No escapes (so every string was seen as it is), no URL, JWT or JSON
+    inside strings, and no key that names a secret: walking it would change
+    nothing. Only keys can be followed by a colon, so the scan finds them all.
+    """
+    if "\\" in text or "://" in text or "eyJ" in text or '"{' in text or '"[' in text:
+        return False
+    keys = set(_JSON_KEY.findall(text))
+    return bool(keys) and not any(is_secret_name(k) for k in keys)

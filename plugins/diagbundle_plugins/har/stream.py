@@ -1,0 +1,236 @@
+"""Reading a HAR of any size and writing its sanitized twin, entry by entry.
+
+ijson (C backend) parses incrementally: the small parts of ``log`` (version,
+creator, pages, ...) are built from its events in Python, and the entries
+array is handed to ijson's C item builder, so one entry at a time is in
+memory and the per-event work stays in C. Output goes to a spooled temporary
+file and is only yielded once the whole input has parsed: a truncated or
+invalid file raises :class:`~diagbundle.FormatError` before a single byte
+comes out, so no consumer can ever see a half-sanitized HAR.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import json
+import operator
+import tempfile
+from collections import Counter
+from collections.abc import Iterator
+from typing import IO, TYPE_CHECKING, Any
+
+import ijson
+
+from diagbundle import FormatError
+from diagbundle_plugins.har.entry import sanitize_entry, sanitize_page
+from diagbundle_plugins.har.scrubber import Scrubber
+from diagbundle_plugins.har.walk import sanitize_any
+
+if TYPE_CHECKING:
+    from diagbundle import Redactor
+
+BOM = b"\xef\xbb\xbf"
+READ_SIZE = 1 << 20  # ijson slows down sharply on large strings with its 64 KiB default
+SPOOL_IN_MEMORY = 8 << 20
+OUT_CHUNK = 1 << 20
+_END_ENTRIES = ("log.entries", "end_array", None)
+_CONTAINER_END = {"start_map": "end_map", "start_array": "end_array"}
+
+Event = tuple[str, str, Any]
+
+
+class _Prefixed:
+    """A file object that returns ``head`` before the rest of ``source``."""
+
+    def __init__(self, head: bytes, source: IO[bytes]) -> None:
+        self._head = head
+        self._source = source
+
+    def read(self, size: int = -1) -> bytes:
+        if self._head:
+            if size < 0 or size >= len(self._head):
+                head, self._head = self._head, b""
+                rest = self._source.read(size - len(head) if size >= 0 else -1)
+                return head + rest
+            head, self._head = self._head[:size], self._head[size:]
+            return head
+        return self._source.read(size)
+
+
+def sanitize_har(
+    source: IO[bytes],
+    redactor: Redactor,
+    counts: Counter[str],
+    *,
+    keep_bodies: bool = False,
+    scrubber: Scrubber | None = None,
+) -> Iterator[bytes]:
+    """Yield the sanitized HAR; raise :class:`FormatError` before any output on bad input."""
+    scrub = scrubber or Scrubber(redactor, counts, keep_bodies=keep_bodies)
+    with tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY, prefix="diagbundle-har-") as spool:
+        try:
+            _sanitize(_open(source), scrub, spool)
+        except ijson.JSONError as err:
+            raise FormatError(f"not a valid HAR file: {_json_error(err)}") from None
+        except UnicodeDecodeError:
+            raise FormatError("not a valid HAR file: not UTF-8 text") from None
+        except RecursionError:
+            raise FormatError("not a valid HAR file: nested too deeply") from None
+        spool.seek(0)
+        while chunk := spool.read(OUT_CHUNK):
+            yield chunk
+
+
+def _json_error(err: Exception) -> str:
+    text = str(err).strip().splitlines()
+    message = text[0] if text else type(err).__name__
+    if isinstance(err, ijson.IncompleteJSONError) and "premature" in message.lower():
+        return "truncated JSON (the file ends too early)"
+    return f"invalid JSON ({message[:120]})"
+
+
+def _open(source: IO[bytes]) -> _Prefixed:
+    head = source.read(4)
+    if head.startswith(BOM):
+        head = head[len(BOM):]
+    elif head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise FormatError("not a valid HAR file: UTF-16 text (save it as UTF-8)")
+    return _Prefixed(head, source)
+
+
+def _sanitize(reader: _Prefixed, scrub: Scrubber, out: IO[bytes]) -> None:
+    events: Iterator[Event] = ijson.parse(reader, use_float=True, buf_size=READ_SIZE)
+    first = next(events, None)
+    if first is None:
+        raise FormatError("not a valid HAR file: it is empty")
+    if first[1] != "start_map":
+        raise FormatError("not a HAR file: the top level is not a JSON object")
+    out.write(b"{")
+    seen_log = False
+    for prefix, event, value in events:
+        if event == "end_map" and prefix == "":
+            break
+        if event != "map_key":  # pragma: no cover - ijson always sends a key here
+            raise FormatError("not a valid HAR file: unexpected JSON structure")
+        if value == "log":
+            kind = next(events)
+            if kind[1] != "start_map":
+                raise FormatError('not a HAR file: "log" is not an object')
+            if seen_log:
+                raise FormatError('not a HAR file: two "log" objects')
+            out.write(b'"log":{')
+            _log(events, scrub, out)
+            out.write(b"}")
+            seen_log = True
+        else:
+            # Top-level keys besides "log" are not HAR; they are not carried over.
+            _build(events, next(events))
+            scrub.counts["har-field-dropped"] += 1
+    if not seen_log:
+        raise FormatError('not a HAR file: no "log" object')
+    for _ in events:  # trailing data after the object is an error ijson reports here
+        pass
+    out.write(b"}\n")
+
+
+def _log(events: Iterator[Event], scrub: Scrubber, out: IO[bytes]) -> None:
+    written: list[str] = []
+    for prefix, event, value in events:
+        if event == "end_map" and prefix == "log":
+            break
+        key = value
+        start = next(events)
+        if key == "entries":
+            _write_key(out, key, written)
+            _entries(events, start, scrub, out)
+            continue
+        built = _build(events, start)
+        if key == "comment":
+            scrub.counts["har-comment"] += 1
+            continue
+        if key == "pages":
+            if built is None:
+                built = []
+            if not isinstance(built, list):
+                raise FormatError('not a HAR file: "pages" is not a list')
+            clean: Any = [sanitize_page(page, scrub, i) for i, page in enumerate(built)]
+        elif key == "version":
+            clean = built if isinstance(built, str) else "1.2"
+        else:
+            clean = sanitize_any(built, scrub)
+        _write_key(out, key, written)
+        out.write(_dumps(clean))
+    if "version" not in written:
+        _write_key(out, "version", written)
+        out.write(b'"1.2"')
+    if "creator" not in written:
+        _write_key(out, "creator", written)
+        out.write(b'{"name":"unknown","version":""}')
+    if "entries" not in written:
+        _write_key(out, "entries", written)
+        out.write(b"[]")
+
+
+def _write_key(out: IO[bytes], key: str, written: list[str]) -> None:
+    if written:
+        out.write(b",")
+    out.write(_dumps(key) + b":")
+    written.append(key)
+
+
+def _entries(events: Iterator[Event], start: Event, scrub: Scrubber, out: IO[bytes]) -> None:
+    if start[1] == "null":
+        out.write(b"[]")
+        return
+    if start[1] != "start_array":
+        raise FormatError('not a HAR file: "entries" is not a list')
+    out.write(b"[")
+    inner = itertools.takewhile(functools.partial(operator.ne, _END_ENTRIES), events)
+    for index, entry in enumerate(ijson.items(inner, "log.entries.item")):
+        out.write(b"\n" if index == 0 else b",\n")
+        out.write(_dumps(sanitize_entry(entry, scrub, index)))
+        scrub.entries += 1
+    out.write(b"\n]")
+
+
+def _build(events: Iterator[Event], start: Event) -> Any:
+    """Build one (small) JSON value from its events, ``start`` being its first."""
+    builder = ijson.ObjectBuilder()
+    builder.event(start[1], start[2])
+    end = _CONTAINER_END.get(start[1])
+    if end is None:
+        return builder.value
+    depth = 1
+    for _, event, value in events:
+        builder.event(event, value)
+        if event == start[1]:
+            depth += 1
+        elif event == end:
+            depth -= 1
+            if depth == 0:
+                break
+    return builder.value
+
+
+def _dumps(value: Any) -> bytes:
+    """Compact JSON, with escaped quotes spelled ``\\u0022``.
+
+    The bundle's global text redactor runs over this output again. A rule
+    whose match stops at a quote could swallow the backslash of ``\\"`` and
+    leave a bare quote behind, breaking the JSON; with ``\\u0022`` there is
+    no such pair. Escaped backslashes are parked on NUL (which JSON output
+    never contains raw) so that only real ``\\"`` escapes are rewritten.
+    """
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    if '\\"' in text:
+        text = text.replace("\\\\", "\x00").replace('\\"', "\\u0022").replace("\x00", "\\\\")
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:  # lone surrogates from \\ud800-style escapes
+        return _dumps_ascii(value)
+
+
+def _dumps_ascii(value: Any) -> bytes:
+    text = json.dumps(value, ensure_ascii=True, separators=(",", ":"))
+    return text.replace("\\\\", "\x00").replace('\\"', "\\u0022").replace("\x00", "\\\\").encode()
