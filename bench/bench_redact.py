@@ -25,13 +25,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from diagbundle.redaction import Redactor  # noqa: E402
-from diagbundle.redaction.prefilter import load_hyperscan  # noqa: E402
+from diagbundle.redaction import Redactor
+from diagbundle.redaction.prefilter import load_hyperscan
 
 CHUNK = 64 << 10
 
 SECRETS = [
-    "Authorization: Bearer eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
+    "Authorization: Bearer eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0."
+    "dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
     "export GITHUB_TOKEN=ghp_16C7e42F292c6912E7710c838347Ae178B4a",
     "db url postgres://app:Sup3rS3cret@db.internal:5432/orders",
     "OPENAI_API_KEY=sk-proj-abcdefghijklmnopqrstuvwxyz0123456789ABCD",
@@ -79,9 +80,9 @@ def log_text(n_bytes: int, seed: int = 7) -> Iterator[str]:
                     f'{r.choice(["views", "models", "tasks"])}.py", line {r.randrange(1, 900)}, '
                     "in handle_request")
         elif k < 0.95:
-            line = ('{"ts": "%s", "level": "info", "msg": "job finished", "job": "%s", '
-                    '"duration_ms": %d, "queue": "default"}'
-                    % (ts, uuid.UUID(int=r.getrandbits(128)), r.randrange(10**4)))
+            job = uuid.UUID(int=r.getrandbits(128))
+            line = (f'{{"ts": "{ts}", "level": "info", "msg": "job finished", "job": "{job}", '
+                    f'"duration_ms": {r.randrange(10**4)}, "queue": "default"}}')
         else:
             line = (f"{ts} ERROR [{r.choice(mods)}] connection reset by peer after "
                     f"{r.randrange(100)} bytes; retrying in {r.randrange(10)}s")
@@ -150,7 +151,7 @@ def main() -> None:
         gc.collect()
         speed, out, counts = run(engine, data)
         outputs[engine] = out
-        changed = sum(1 for a, b in zip(data.splitlines(), out.splitlines()) if a != b)
+        changed = sum(1 for a, b in zip(data.splitlines(), out.splitlines(), strict=True) if a != b)
         print(f"{engine:>9}: {speed:7.1f} MB/s   lines changed {changed} "
               f"({100 * changed / lines:.2f}%), replacements {sum(counts.values())}, "
               f"peak RSS {peak_rss_mb():.0f} MB")

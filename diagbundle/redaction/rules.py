@@ -96,7 +96,7 @@ def public_ipv4(value: str) -> bool:
     octets = value.split(".")
     if octets[0] == "255" and all(o in _NETMASK_OCTETS for o in octets):
         return False
-    return octets[0] != "127" and value not in ("0.0.0.0", "169.254.169.254")
+    return octets[0] != "127" and value not in ("0.0.0.0", "169.254.169.254")  # noqa: S104
 
 
 def public_ipv6(value: str) -> bool:
@@ -126,10 +126,16 @@ _NOT_PERSONAL_LOCAL = frozenset({"git", "noreply", "no-reply", "donotreply"})
 
 
 def personal_email(value: str) -> bool:
-    """An address, not ``icon@2x.png`` or ``git@github.com``."""
+    """An address, not ``icon@2x.png`` or ``git@github.com``.
+
+    Only a two-label "domain" ending in a file extension is taken for a
+    file name; ``notes-for-bob@example.com.txt`` still hides the address.
+    """
     local, _, domain = value.rpartition("@")
-    tld = domain.rsplit(".", 1)[-1].lower()
-    return tld not in _FILE_TLDS and local.lower() not in _NOT_PERSONAL_LOCAL
+    labels = domain.lower().split(".")
+    if len(labels) == 2 and labels[-1] in _FILE_TLDS:
+        return False
+    return local.lower() not in _NOT_PERSONAL_LOCAL
 
 
 _SHARED_HOMES = frozenset({"shared", "public", "default", "default user", "all users", "guest"})
@@ -444,7 +450,7 @@ def pii_rules(kinds: Iterable[str]) -> list[Rule]:
         rules.append(Rule(
             "phone",
             r"(?<![A-Za-z0-9+_.-])(?:\+[1-9][0-9]{0,2}[ .-]?)?(?:\([0-9]{2,4}\)[ .-]?)?"
-            r"[0-9]{2,4}(?:[ .-][0-9]{2,4}){1,4}(?![0-9A-Za-z_]|[.-][0-9])",
+            r"[0-9]{1,8}(?:[ .-][0-9]{2,8}){0,4}(?![0-9A-Za-z_]|[.-][0-9])",
             kind="pii", flags=A, validate=phone_number,
             trigger=r"\+[0-9]|\([0-9]|[0-9]{3}[-. ][0-9]{3}[-. ][0-9]{4}",
         ))

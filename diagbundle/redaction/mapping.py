@@ -1,0 +1,80 @@
+"""A bundle's pseudonym mapping, kept on the user's machine only.
+
+Support sees ``<email-1>``; only the user can say who that is. The mapping
+is written under platformdirs' user data folder (``mappings/<bundle id>.json``,
+mode 0600 in a 0700 folder), never into the bundle, and read back by
+``diagbundle mapping BUNDLE_ID``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+
+import platformdirs
+
+from diagbundle.errors import UsageError
+from diagbundle.redaction.engine import Redactor
+
+_BUNDLE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
+
+
+def mapping_dir() -> Path:
+    return platformdirs.user_data_path("diagbundle") / "mappings"
+
+
+def mapping_path(bundle_id: str) -> Path:
+    if not _BUNDLE_ID.fullmatch(bundle_id) or ".." in bundle_id:
+        raise UsageError(f"invalid bundle id {bundle_id!r}")
+    return mapping_dir() / f"{bundle_id}.json"
+
+
+def save_mapping(bundle_id: str, redactor: Redactor) -> Path:
+    """Write the redactor's mapping for ``bundle_id``; returns the file.
+
+    Written to a temporary file (0600) and renamed into place, so a crash
+    never leaves a half-written mapping and no other user can read it.
+    """
+    path = mapping_path(bundle_id)
+    folder = path.parent
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    folder.chmod(0o700)
+    document = {
+        "bundle_id": bundle_id,
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "mapping": redactor.mapping(),
+    }
+    fd, tmp = tempfile.mkstemp(prefix=f".{bundle_id}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            os.fchmod(fh.fileno(), 0o600)
+            json.dump(document, fh, ensure_ascii=False, indent=2)
+            fh.write("\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        Path(tmp).replace(path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def load_mapping(bundle_id: str) -> dict[str, str]:
+    """The mapping saved for ``bundle_id`` (pseudonym -> original value)."""
+    path = mapping_path(bundle_id)
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UsageError(f"no pseudonym mapping for bundle {bundle_id} in {path.parent}") from None
+    except (OSError, ValueError) as err:
+        raise UsageError(f"{path}: unreadable mapping: {err}") from None
+    mapping = document.get("mapping") if isinstance(document, dict) else None
+    if not isinstance(mapping, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in mapping.items()
+    ):
+        raise UsageError(f"{path}: unreadable mapping: no 'mapping' object")
+    return mapping
