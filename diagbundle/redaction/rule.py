@@ -53,10 +53,10 @@ class Rule:
     group: int | str = 0
     flags: int = 0
     validate: Callable[[str], bool] | None = None
-    trigger: str | None = None
-    label: str | None = None
-    block_end: str | None = None
-    fold_case: bool = False
+    trigger: str | None = field(default=None, kw_only=True)
+    label: str | None = field(default=None, kw_only=True)
+    block_end: str | None = field(default=None, kw_only=True)
+    fold_case: bool = field(default=False, kw_only=True)
     compiled: re.Pattern[str] = field(init=False, repr=False, compare=False)
     compiled_end: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
     triggers: tuple[str, ...] = field(init=False, repr=False, compare=False)
