@@ -200,3 +200,15 @@ def test_username_and_hostname_everywhere() -> None:
     r = Redactor(username="zoe", hostname="zoe-box.corp.example", engine="python")
     out = r.redact("zoe logged in on zoe-box (zoe-box.corp.example) as Zoe; zoetrope stays")
     assert out == "<user-1> logged in on <host-1> (<host-2>) as <user-1>; zoetrope stays"
+
+
+@pytest.mark.parametrize("size", [1, 3, 5])
+def test_pem_block_spanning_many_chunks(size: int) -> None:
+    # Found by hypothesis: the lines after the first one of a chunk were not
+    # treated as inside the block.
+    text = "password: -----BEGIN RSA PRIVATE KEY-----0000000\n00000\n0\nmore\n" + "k1\n" * 5
+    data = text.encode()
+    r = make()
+    whole = b"".join(r.stream([data]))
+    assert whole == b"password: [REDACTED:private-key]\n\n\n\n" + b"\n" * 5
+    assert b"".join(r.stream(data[i : i + size] for i in range(0, len(data), size))) == whole

@@ -45,6 +45,9 @@ MARGIN = 64 << 10
 #: Lines are batched up to about this many characters per prefilter pass.
 BLOCK = 1 << 20
 
+#: Characters next to a replacement that cannot have changed whether a
+#: neighbouring match matches (see ``_Run._decide``).
+_INERT = frozenset(" \t\r\"'`,;=()[]{}<>|")
 #: How many times a changed line is decided again (see ``_Run._decide``).
 _MAX_PASSES = 4
 #: What a secret cut by a window's end continues with in the next window.
@@ -286,6 +289,8 @@ class _Run:
         self.state = _State()
         #: Part of the current line was already redacted in windows.
         self.mid_line = False
+        #: A replacement touched a character that may change its neighbours.
+        self.unsettled = False
         #: JSON lexer state at the current position of a long line:
         #: 0 outside a string, 1 inside, 2 inside right after a backslash.
         self.json_state = 0
@@ -312,8 +317,11 @@ class _Run:
     def _slice(self, text: str, out: list[str]) -> None:
         pos = 0
         end = len(text)
-        if self.mid_line or self.state.block is not None or self.state.continuation is not None:
-            pos = self._one_line(text, 0, None, out)
+        # The rest of a line begun in windows, or lines inside a PEM block.
+        while pos < end and (
+            self.mid_line or self.state.block is not None or self.state.continuation is not None
+        ):
+            pos = self._one_line(text, pos, None, out)
         if self.always:
             while pos < end:
                 pos = self._one_line(text, pos, None, out)
@@ -446,18 +454,23 @@ class _Run:
 
         A replacement changes its neighbours' context (``10.0.0.1fe80::1``:
         the IPv6 address only stands alone once the IPv4 one is a tag), so a
-        changed line is decided again, with the same rules, until it no
-        longer changes: redacting twice then changes nothing more. Windows of
-        long lines are decided once.
+        line changed next to anything but a space, quote, bracket or
+        separator is decided again, triggers included, until it no longer
+        changes: redacting twice then changes nothing more. Windows of long
+        lines are decided once.
         """
+        self.unsettled = False
         new, commit = self._decide_once(content, mask, limit)
         if limit is not None:
             return new, commit
         for _ in range(_MAX_PASSES):
-            if new is content:
+            if new is content or not self.unsettled:
                 break
             content = new
-            new, commit = self._decide_once(content, mask, None)
+            self.unsettled = False
+            # The triggers see the new line: a replacement may have made room
+            # for a match whose trigger needed a boundary the old text lacked.
+            new, commit = self._decide_once(content, self._mask(content), None)
         return new, commit
 
     def _decide_once(self, content: str, mask: int, limit: int | None) -> tuple[str, int]:
@@ -553,6 +566,13 @@ class _Run:
             elif limit is not None and end == len(content) and rule.kind == "secret":
                 self.state.continuation = rule
         out.append(content[pos:commit])
+        if not self.unsettled:
+            last = len(content) - 1
+            self.unsettled = any(
+                (start > 0 and content[start - 1] not in _INERT)
+                or (end <= last and content[end] not in _INERT)
+                for start, end, _ in spans
+            )
         return "".join(out), commit
 
     def _maybe_open_block(self, rule: Rule, value: str, rest: str) -> None:

@@ -76,6 +76,39 @@ def split_alternatives(pattern: str) -> list[str]:
 _PUNCTUATION = frozenset(":-./\\")
 
 
+def drop_context(trigger: str) -> str:
+    """``trigger`` without a leading ``(?:^...)`` group, for the Python prefilter.
+
+    A trigger may open with context such as ``(?:^|[^0-9a-z])`` (a boundary)
+    or ``(?:^[ \\t]*...)`` (a line start): Hyperscan uses it to skip most
+    false hits at no cost, while ``re`` scans much faster from a literal.
+    Dropping a leading piece of a regex only widens what it matches, so
+    both prefilters stay supersets of the rule.
+    """
+    if not trigger.startswith("(?:^"):
+        return trigger
+    depth = 0
+    in_class = False
+    escaped = False
+    for index, ch in enumerate(trigger):
+        if escaped:
+            escaped = False
+        elif ch == "\\":
+            escaped = True
+        elif in_class:
+            in_class = ch != "]" or trigger[index - 1] == "["
+        elif ch == "[":
+            in_class = True
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth == 0:
+                rest = trigger[index + 1 :]
+                return rest or trigger
+    return trigger
+
+
 def _literal_prefix(pattern: str) -> str:
     """The literal text a regex starts with ("" if none or unsure)."""
     out = []
@@ -135,6 +168,7 @@ class PythonPrefilter:
             except re.error:  # not a clean split (a conditional...): keep it whole
                 parts = [trigger]
             for part in parts:
+                part = drop_context(part)
                 split[part] = split.get(part, 0) | mask
         by_prefix: dict[str, tuple[list[str], int]] = {}
         for part, mask in split.items():

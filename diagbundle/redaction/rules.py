@@ -228,8 +228,10 @@ def kv_rules(name: str, keywords: Iterable[tuple[str, str]]) -> list[Rule]:
         for keyword, word in pairs
     ]
     anything = "|".join(keyword for keyword, _ in pairs)
-    assigned = "|".join(_assign_trigger(word) for _, word in pairs)
-    flagged = "|".join(_flag_trigger(word) for _, word in pairs)
+    line_start = r"(?:^[ \t]*(?:export[ \t]+|-[ \t]+|set[ \t]+)?[\"']?[a-z0-9_.-]*)"
+    flag_start = r"(?:^--?[a-z0-9_.-]*|[^a-z0-9_-]--?[a-z0-9_.-]*)"
+    assigned = "|".join(_assign_trigger(word, line_start) for _, word in pairs)
+    flagged = "|".join(_flag_trigger(word, flag_start) for _, word in pairs)
     rules.append(Rule(
         name,
         rf"^(?P<ls>[ \t]*(?:export[ \t]+|-[ \t]+|set[ \t]+)?)[\"']?{_KEY_CHARS}*?(?:{anything})"
@@ -247,13 +249,17 @@ def kv_rules(name: str, keywords: Iterable[tuple[str, str]]) -> list[Rule]:
     return rules
 
 
-def _assign_trigger(head: str) -> str:
-    """A key's trigger (top-level alternatives allowed) followed by a separator."""
-    return "|".join(rf"{h}[\"']?[ \t]*[:=]" for h in split_alternatives(head))
+def _assign_trigger(head: str, context: str = "") -> str:
+    """A key's trigger (top-level alternatives allowed) followed by a separator.
+
+    ``context`` is a leading ``(?:^...)`` group: Hyperscan uses it, the
+    Python prefilter drops it (see :mod:`~diagbundle.redaction.prefilter`).
+    """
+    return "|".join(rf"{context}{h}[\"']?[ \t]*[:=]" for h in split_alternatives(head))
 
 
-def _flag_trigger(head: str) -> str:
-    return "|".join(rf"{h}[ \t=]" for h in split_alternatives(head))
+def _flag_trigger(head: str, context: str) -> str:
+    return "|".join(rf"{context}{h}[ \t=]" for h in split_alternatives(head))
 
 
 #: A header value: the credentials after an optional scheme, to the closing
@@ -394,7 +400,7 @@ def _secret_rules() -> list[Rule]:
              r"|(?P<s1>[ -])[0-9]{4}(?P=s1)[0-9]{4}(?P=s1)[0-9]{4}(?:(?P=s1)[0-9]{3})?"
              r"|(?P<s2>[ -])[0-9]{6}(?P=s2)[0-9]{4,5})(?![0-9A-Za-z_]|[.-][0-9])",
              flags=A, validate=luhn,
-             trigger=r"[2-6][0-9]{3}[ -]?[0-9]{4}[0-9]{0,2}[ -]?[0-9]{3}")
+             trigger=r"(?:^|[^0-9a-z_.-])[2-6][0-9]{3}[ -]?[0-9]{4}[0-9]{0,2}[ -]?[0-9]{3}")
     )
     return rules
 
