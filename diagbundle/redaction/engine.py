@@ -190,6 +190,10 @@ class Redactor:
     def _allowed(self, value: str) -> bool:
         return value in self._allow or any(p.fullmatch(value) for p in self._allow_patterns)
 
+    def _allowed_check(self) -> Callable[[str], bool]:
+        """The fastest way to ask :meth:`_allowed` for this configuration."""
+        return self._allowed if self._allow_patterns else self._allow.__contains__
+
     # -- pseudonyms ----------------------------------------------------------------
     def pseudonym(self, kind: str, value: str) -> str:
         """Return the bundle-wide pseudonym for ``value``, e.g. ``<email-1>``."""
@@ -287,6 +291,8 @@ class _Run:
         self.counts = counts
         self.json = json
         self.state = _State()
+        self.allowed = owner._allowed_check()
+        self.pseudonym = owner.pseudonym
         #: Part of the current line was already redacted in windows.
         self.mid_line = False
         #: A replacement touched a character that may change its neighbours.
@@ -484,7 +490,7 @@ class _Run:
         rules = self.rules
         found: list[tuple[int, int, int]] = []
         protected: list[tuple[int, int]] | None = None
-        allowed = self.owner._allowed
+        allowed = self.allowed
         while mask:
             low = mask & -mask
             mask ^= low
@@ -554,7 +560,7 @@ class _Run:
                 new = f"[REDACTED:{rule.name}]"
             else:
                 key = value.lower() if rule.fold_case else value
-                new = self.owner.pseudonym(rule.pseudonym_kind, key)
+                new = self.pseudonym(rule.pseudonym_kind, key)
             if strings is not None and not _overlaps(start, end, strings):
                 new = f'"{new}"'
             out.append(new)
@@ -568,11 +574,12 @@ class _Run:
         out.append(content[pos:commit])
         if not self.unsettled:
             last = len(content) - 1
-            self.unsettled = any(
-                (start > 0 and content[start - 1] not in _INERT)
-                or (end <= last and content[end] not in _INERT)
-                for start, end, _ in spans
-            )
+            for start, end, _ in spans:
+                if (start > 0 and content[start - 1] not in _INERT) or (
+                    end <= last and content[end] not in _INERT
+                ):
+                    self.unsettled = True
+                    break
         return "".join(out), commit
 
     def _maybe_open_block(self, rule: Rule, value: str, rest: str) -> None:

@@ -422,7 +422,7 @@ def pii_rules(kinds: Iterable[str]) -> list[Rule]:
     if "ip" in on:
         rules.append(Rule(
             "ipv4",
-            rf"(?<![0-9A-Za-z.])(?:{_OCTET}\.){{3}}{_OCTET}(?![0-9]|\.[0-9])",
+            rf"(?=[0-9])(?<![0-9A-Za-z.])(?:{_OCTET}\.){{3}}{_OCTET}(?![0-9]|\.[0-9])",
             kind="pii", flags=A, validate=public_ipv4,
             trigger=r"\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]",
         ))
