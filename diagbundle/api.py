@@ -178,7 +178,10 @@ def _names(value: str | Iterable[str] | None) -> list[str] | None:
     if value is None:
         return None
     items = value.split(",") if isinstance(value, str) else list(value)
-    return [n.strip() for n in items if n.strip()]
+    names = [n.strip() for n in items if n.strip()]
+    if not names:
+        raise UsageError("--only/--skip need at least one collector name")
+    return names
 
 
 def default_output(folder: Path | None = None) -> Path:

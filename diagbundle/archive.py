@@ -14,6 +14,7 @@ import os
 import queue
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO
@@ -146,7 +147,10 @@ def _read_ahead(chunks: Iterable[bytes], depth: int = 4) -> Iterator[bytes]:
             yield chunk
     finally:
         stop.set()
-        while thread.is_alive():  # unblock a producer waiting on a full queue
+        # Unblock a producer waiting on a full queue, but never wait long: one
+        # stuck in a read (a FIFO, a stalled mount) must not hold up Ctrl-C.
+        give_up = time.monotonic() + 1.0
+        while thread.is_alive() and time.monotonic() < give_up:
             try:
                 q.get_nowait()
             except queue.Empty:

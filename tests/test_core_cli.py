@@ -131,6 +131,14 @@ def test_unknown_only_name_lists_the_known_ones(out_dir: Path) -> None:
     assert harness.files_in(out_dir) == []
 
 
+@pytest.mark.parametrize("flag", ["--only", "--skip"])
+def test_empty_collector_list_is_an_error(flag: str, out_dir: Path) -> None:
+    done = harness.run("collect", flag, " , ", "-o", str(out_dir / "b.zip"))
+    assert done.returncode == 2
+    harness.assert_one_line_error(done.stderr, "at least one collector name")
+    assert harness.files_in(out_dir) == []
+
+
 def test_dry_run_writes_nothing(inputs: Path, out_dir: Path) -> None:
     before = harness.files_in(inputs)
     done = harness.run(

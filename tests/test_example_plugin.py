@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -21,9 +22,11 @@ PASSWORD = "hunter2-Very-Secret"
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The example plugin installed with pip into a folder of its own."""
     target = tmp_path_factory.mktemp("site")
+    source = tmp_path_factory.mktemp("src") / EXAMPLE.name
+    shutil.copytree(EXAMPLE, source)  # setuptools builds in place: keep the docs tree clean
     subprocess.run(
         [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",
-         "--target", str(target), str(EXAMPLE)],
+         "--target", str(target), str(source)],
         check=True, capture_output=True,
     )
     assert (target / "diagbundle_gitinfo").is_dir()
