@@ -212,3 +212,26 @@ def test_pem_block_spanning_many_chunks(size: int) -> None:
     whole = b"".join(r.stream([data]))
     assert whole == b"password: [REDACTED:private-key]\n\n\n\n" + b"\n" * 5
     assert b"".join(r.stream(data[i : i + size] for i in range(0, len(data), size))) == whole
+
+
+def test_json_mode_never_breaks_escapes() -> None:
+    import json
+
+    doc = {
+        "a": f"x\nalice@example.com\n{GH}\tbob@example.org",
+        "path": "C:\\Users\\bob\\x",
+        "tail": "end\\",
+        "n": 4111111111111111,
+    }
+    r = make()
+    out = r.redact(json.dumps(doc), json=True)
+    back = json.loads(out)
+    assert back["a"] == "x\n<email-1>\n[REDACTED:github-token]\t<email-2>"
+    assert back["path"] == "C:\\Users\\<user-1>\\x"
+    assert back["tail"] == "end\\"
+    assert back["n"] == "[REDACTED:credit-card]"
+    assert r.mapping()["<email-1>"] == "alice@example.com"
+
+
+def test_tokens_after_an_escape_are_found_in_text_mode_too() -> None:
+    assert GH not in make().redact('{"log": "line one\\n' + GH + '"}')
