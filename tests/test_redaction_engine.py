@@ -235,3 +235,19 @@ def test_json_mode_never_breaks_escapes() -> None:
 
 def test_tokens_after_an_escape_are_found_in_text_mode_too() -> None:
     assert GH not in make().redact('{"log": "line one\\n' + GH + '"}')
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_concurrent_streams_share_one_redactor(engine: str) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    text = ("2024-05-02 login alice@example.com from 203.0.113.9 token=abc123def\n" * 2000).encode()
+    r = make(engine)
+    expected = b"".join(r.stream([text]))
+
+    def work(size: int) -> bytes:
+        return b"".join(r.stream(text[i : i + size] for i in range(0, len(text), size)))
+
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(work, [97, 4096, 65536, 13] * 2))
+    assert all(result == expected for result in results)
