@@ -88,7 +88,8 @@ def test_installed_plugin_collects_and_is_redacted(site: Path, repo: Path, tmp_p
     assert state["dirty_files"] == 1
     assert PASSWORD not in raw and TOKEN not in raw
     assert "git.example.com" in raw  # hosts of URLs are kept
-    assert manifest["files"][1]["redactions"].get("acme-deploy-token") == 1
+    # `git remote -v` lists each remote twice (fetch and push)
+    assert manifest["files"][1]["redactions"] == {"acme-deploy-token": 2, "url-password": 2}
     assert f"`{head[:12]}`" in summary
 
 
