@@ -212,3 +212,42 @@ def test_pem_block_spanning_many_chunks(size: int) -> None:
     whole = b"".join(r.stream([data]))
     assert whole == b"password: [REDACTED:private-key]\n\n\n\n" + b"\n" * 5
     assert b"".join(r.stream(data[i : i + size] for i in range(0, len(data), size))) == whole
+
+
+def test_json_mode_never_breaks_escapes() -> None:
+    import json
+
+    doc = {
+        "a": f"x\nalice@example.com\n{GH}\tbob@example.org",
+        "path": "C:\\Users\\bob\\x",
+        "tail": "end\\",
+        "n": 4111111111111111,
+    }
+    r = make()
+    out = r.redact(json.dumps(doc), json=True)
+    back = json.loads(out)
+    assert back["a"] == "x\n<email-1>\n[REDACTED:github-token]\t<email-2>"
+    assert back["path"] == "C:\\Users\\<user-1>\\x"
+    assert back["tail"] == "end\\"
+    assert back["n"] == "[REDACTED:credit-card]"
+    assert r.mapping()["<email-1>"] == "alice@example.com"
+
+
+def test_tokens_after_an_escape_are_found_in_text_mode_too() -> None:
+    assert GH not in make().redact('{"log": "line one\\n' + GH + '"}')
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_concurrent_streams_share_one_redactor(engine: str) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    text = ("2024-05-02 login alice@example.com from 203.0.113.9 token=abc123def\n" * 2000).encode()
+    r = make(engine)
+    expected = b"".join(r.stream([text]))
+
+    def work(size: int) -> bytes:
+        return b"".join(r.stream(text[i : i + size] for i in range(0, len(text), size)))
+
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(work, [97, 4096, 65536, 13] * 2))
+    assert all(result == expected for result in results)

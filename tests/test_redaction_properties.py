@@ -61,6 +61,32 @@ def test_redacting_twice_changes_nothing_more(text: str) -> None:
     assert redactor.redact(once) == once
 
 
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | texts,
+    lambda children: st.lists(children, max_size=4)
+    | st.dictionaries(st.sampled_from(["password", "token", "email", "note", "ip"]) | texts,
+                      children, max_size=4),
+    max_leaves=12,
+)
+
+
+@COMMON
+@given(json_values, st.integers(min_value=0, max_value=2), st.integers(min_value=1, max_value=40))
+def test_json_mode_keeps_json_valid_idempotent_and_chunk_free(
+    value: object, indent: int, size: int
+) -> None:
+    import json
+
+    text = json.dumps(value, indent=indent or None)
+    redactor = make()
+    once = redactor.redact(text, json=True)
+    json.loads(once)
+    assert redactor.redact(once, json=True) == once
+    data = text.encode()
+    chunks = [data[i : i + size] for i in range(0, len(data), size)]
+    assert b"".join(redactor.stream(chunks, json=True)) == once.encode()
+
+
 @COMMON
 @given(texts)
 def test_same_number_of_lines(text: str) -> None:

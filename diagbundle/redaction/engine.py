@@ -490,6 +490,7 @@ class _Run:
         rules = self.rules
         found: list[tuple[int, int, int]] = []
         protected: list[tuple[int, int]] | None = None
+        strings: list[tuple[int, int]] | None = None
         allowed = self.allowed
         while mask:
             low = mask & -mask
@@ -521,6 +522,18 @@ class _Run:
                     or (validate is not None and not validate(value))
                 ):
                     pos = match.start() + 1
+                elif self.json:
+                    # Fit the match to the JSON around it before anything is
+                    # merged, so no replacement spans a string's quote; go on
+                    # from where the fitted match ends.
+                    if strings is None:
+                        strings = _json_scan(content, self.json_state, len(content))[0]
+                    fitted = _json_clip(content, start, end, strings)
+                    if fitted is None:
+                        pos = match.start() + 1
+                    else:
+                        found.append((fitted[0], fitted[1], index))
+                        pos = max(fitted[1], match.start() + 1)
                 else:
                     found.append((start, end, index))
                     pos = match.end() if match.end() > match.start() else match.start() + 1
@@ -531,10 +544,14 @@ class _Run:
             if limit is None:
                 return content, len(content)
             return content[:limit], limit
-        return self._apply(content, found, limit)
+        return self._apply(content, found, limit, strings)
 
     def _apply(
-        self, content: str, found: list[tuple[int, int, int]], limit: int | None
+        self,
+        content: str,
+        found: list[tuple[int, int, int]],
+        limit: int | None,
+        strings: list[tuple[int, int]] | None,
     ) -> tuple[str, int]:
         rules = self.rules
         if len(found) == 1:
@@ -547,13 +564,13 @@ class _Run:
             for start, end, _ in spans:
                 if start < limit and end > commit:
                     commit = end
-        strings = _json_scan(content, self.json_state, len(content))[0] if self.json else None
         out: list[str] = []
         pos = 0
         counts = self.counts
         for start, end, rule in spans:
             if start >= commit:
                 break
+            quote = strings is not None and not _overlaps(start, end, strings)
             out.append(content[pos:start])
             value = content[start:end]
             if rule.kind == "secret":
@@ -561,7 +578,7 @@ class _Run:
             else:
                 key = value.lower() if rule.fold_case else value
                 new = self.pseudonym(rule.pseudonym_kind, key)
-            if strings is not None and not _overlaps(start, end, strings):
+            if quote:
                 new = f'"{new}"'
             out.append(new)
             if counts is not None:
@@ -620,6 +637,48 @@ def _resolve(
             spans.append((start, end, rules[index]))
     spans.sort(key=lambda s: s[0])
     return spans
+
+
+_JSON_STRUCTURE = " \t\r{}[],:"
+_JSON_ESCAPE = re.compile(r"\\(?:u[0-9A-Fa-f]{4}|.)")
+_JSON_LITERALS = frozenset({"true", "false", "null"})
+
+
+def _json_clip(
+    content: str, start: int, end: int, strings: list[tuple[int, int]]
+) -> tuple[int, int] | None:
+    """Fit a match to the JSON around it, or drop it.
+
+    Inside a string it stops before the closing quote and never cuts an
+    escape (``\\n``, ``\\u00e9``) in two. Outside strings it is cut to one
+    token (a card number written as a number, an unquoted value in JSON-like
+    text), which the caller quotes; a bare ``true``/``false``/``null`` or
+    punctuation hides nothing and is left alone.
+    """
+    for opened, closed in strings:
+        if opened <= start < closed:  # in this string (or on its opening quote)
+            terminated = closed - opened >= 2 and content[closed - 1] == '"'
+            start = max(start, opened + 1)
+            end = min(end, closed - 1 if terminated else closed)
+            for escape in _JSON_ESCAPE.finditer(content, opened + 1, end + 6):
+                if escape.start() >= end:
+                    break
+                if escape.start() < start < escape.end():
+                    start = escape.end()
+                if escape.start() < end < escape.end():
+                    end = escape.start()
+            return (start, end) if start < end else None
+        if start < opened < end:
+            end = opened
+            break
+    while start < end and content[start] in _JSON_STRUCTURE:
+        start += 1
+    stop = start
+    while stop < end and content[stop] not in _JSON_STRUCTURE:
+        stop += 1
+    if stop <= start or content[start:stop] in _JSON_LITERALS:
+        return None
+    return start, stop
 
 
 def _split_ending(line: str) -> tuple[str, str]:

@@ -191,11 +191,11 @@ _SEP = r"[\"']?[ \t]*(?::=|=>|:(?!:)|=(?!=))"
 _KEY_START = r"(?<![A-Za-z0-9_.-])"
 #: Placed right after a scheme-bearing value start so ``Bearer`` stays.
 _SCHEME = r"(?:(?i:bearer|basic|token|digest|negotiate|ntlm)[ \t]+)?"
-#: An unquoted value: stops at whitespace, quotes, separators, at a
-#: backslash before a quote (inside a JSON string) and at the ``@host/`` of
+#: An unquoted value: stops at whitespace, quotes, separators, closing
+#: brackets, at a backslash before a quote (inside a JSON string) and at the ``@host/`` of
 #: a URL (``https://x-access-token:TOKEN@github.com/...``).
 _WORD = (
-    r"(?:[^\s\"'\\,;&<>@]|\\(?![\"\s])|@(?![A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+[:/]))+"
+    r"(?:[^\s\"'\\,;&<>@)\]}]|\\(?![\"\s])|@(?![A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+[:/]))+"
 )
 #: A quoted value: up to the same quote (escapes allowed), or to the end of
 #: the line if the quote is never closed (a truncated line: fail closed).
@@ -273,7 +273,8 @@ _HEADER_VALUE = (
 
 
 def _secret_rules() -> list[Rule]:
-    tokens = r"(?<![A-Za-z0-9])"
+    # A token starts a word, also right after an escape such as \n in JSON.
+    tokens = r"(?:(?<![A-Za-z0-9])|(?<=\\[nrtbf]))"
     rules = [
         Rule(
             "private-key",
