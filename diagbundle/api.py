@@ -19,7 +19,8 @@ from diagbundle.context import Context, Store
 from diagbundle.errors import UsageError
 from diagbundle.manifest import build_manifest, manifest_bytes, redacted_command, render_summary
 from diagbundle.plugins import PluginManager
-from diagbundle.redaction import Redactor, Rule
+from diagbundle.redaction.config import build_redactor
+from diagbundle.redaction.mapping import save_mapping
 from diagbundle.runner import CollectorResult, Job, check_jobs, run_jobs
 
 DEFAULT_TIMEOUT = 30.0
@@ -37,6 +38,8 @@ class BundleResult:
     bundle_id: str
     manifest: dict[str, Any]
     collectors: list[CollectorResult]
+    #: Where the pseudonym mapping was saved (on this machine, never in the bundle).
+    mapping_path: Path | None = None
 
     @property
     def ok(self) -> bool:
@@ -81,14 +84,7 @@ class _Run:
         self.timeout = timeout
         self.options = self._options(options, timeout=timeout, offline=offline, yes=yes)
         self.jobs = self._select(_names(only), _names(skip) or [])
-        self.redactor = Redactor()
-        for rule in self.manager.rules:
-            self.redactor.add_rule(rule)
-        for i, pattern in enumerate(redact_patterns, 1):
-            try:
-                self.redactor.add_rule(Rule(f"custom-{i}", pattern))
-            except Exception as err:
-                raise UsageError(f"--redact-pattern {pattern!r}: {err}") from err
+        self.redactor = build_redactor(self.manager.rules, redact_patterns)
         self.store = Store(self.redactor, self.manager.formats)
         self.bundle_id = str(uuid.uuid4())
         self.created = clock.now()
@@ -208,6 +204,7 @@ def collect(
     manager: PluginManager | None = None,
     argv: Sequence[str] | None = None,
     progress: Callable[[CollectorResult], None] | None = None,
+    keep_mapping: bool = True,
     **options: Any,
 ) -> BundleResult:
     """Collect, redact and write a bundle; return its path and manifest.
@@ -216,7 +213,9 @@ def collect(
     timestamped name in the current folder) and renamed into place only when
     complete. Raises :class:`~diagbundle.errors.UsageError` for bad input and
     :class:`~diagbundle.errors.BundleError` when the file cannot be written;
-    in both cases no file is left behind.
+    in both cases no file is left behind. With ``keep_mapping`` the
+    pseudonym mapping is saved on this machine (``diagbundle mapping ID``
+    prints it back); it never goes into the bundle.
     """
     run = _Run(
         only=only,
@@ -237,7 +236,8 @@ def collect(
     run.collect(progress)
     manifest: dict[str, Any] = {}
     size = archive.write_atomically(target, run.chunks(manifest.update))
-    return BundleResult(target, size, run.bundle_id, manifest, run.results)
+    mapping = save_mapping(run.bundle_id, run.redactor) if keep_mapping else None
+    return BundleResult(target, size, run.bundle_id, manifest, run.results, mapping)
 
 
 class BundleStream:
@@ -248,15 +248,19 @@ class BundleStream:
     stream has been consumed.
     """
 
-    def __init__(self, run: _Run) -> None:
+    def __init__(self, run: _Run, keep_mapping: bool) -> None:
         self.bundle_id = run.bundle_id
         self.collectors = run.results
         self.manifest: dict[str, Any] = {}
         self.filename = f"diagbundle-{run.created['utc'][:19].replace(':', '').replace('-', '')}.zip"
-        self._chunks = run.chunks(self.manifest.update)
+        self.mapping_path: Path | None = None
+        self._run = run
+        self._keep_mapping = keep_mapping
 
     def __iter__(self) -> Iterator[bytes]:
-        return self._chunks
+        yield from self._run.chunks(self.manifest.update)
+        if self._keep_mapping:
+            self.mapping_path = save_mapping(self.bundle_id, self._run.redactor)
 
 
 def stream(
@@ -269,6 +273,7 @@ def stream(
     redact_patterns: Iterable[str] = (),
     manager: PluginManager | None = None,
     progress: Callable[[CollectorResult], None] | None = None,
+    keep_mapping: bool = True,
     **options: Any,
 ) -> BundleStream:
     """Collect now, then return the zip as an iterable of bytes (no temporary file)."""
@@ -284,7 +289,7 @@ def stream(
         options=options,
     )
     run.collect(progress)
-    return BundleStream(run)
+    return BundleStream(run, keep_mapping)
 
 
 def plan(

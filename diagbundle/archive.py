@@ -21,7 +21,7 @@ from typing import IO
 
 from zipstream import ZIP_DEFLATED, ZIP_STORED, ZipStream
 
-from diagbundle.context import Entry, Store
+from diagbundle.context import Entry, Store, is_json
 from diagbundle.errors import BundleError
 
 CHUNK = 1 << 20
@@ -112,7 +112,7 @@ def _read(entry: Entry, store: Store) -> Iterator[bytes]:
     with entry.path.open("rb") as fh:
         raw: Iterable[bytes] = iter(lambda: fh.read(CHUNK), b"")
         if entry.source == "text":
-            raw = store.redactor.stream(raw, entry.counts)
+            raw = store.redactor.stream(raw, entry.counts, json=is_json(entry.media_type))
         yield from _read_ahead(raw)
 
 

@@ -26,6 +26,8 @@ EPILOG = "Run 'diagbundle COMMAND --help' for a command's options."
 
 def build_parser(manager: PluginManager | None = None) -> argparse.ArgumentParser:
     """The full parser; plugin options are added to ``collect`` from ``manager``."""
+    from diagbundle.redaction.command import add_mapping_parser, add_redact_parser
+
     parser = argparse.ArgumentParser(
         prog="diagbundle",
         description="Collect a redacted diagnostic bundle to send to support.",
@@ -80,6 +82,9 @@ def build_parser(manager: PluginManager | None = None) -> argparse.ArgumentParse
     plugins = sub.add_parser("plugins", help="list every plugin found")
     plugins.add_argument("--json", action="store_true", help="print JSON")
     plugins.set_defaults(func=cmd_plugins)
+
+    add_redact_parser(sub)
+    add_mapping_parser(sub)
 
     inspect = sub.add_parser("inspect", help="list a bundle's contents and verify every hash")
     inspect.add_argument("bundle", metavar="BUNDLE")
@@ -168,6 +173,7 @@ def cmd_collect(args: argparse.Namespace, manager: PluginManager) -> int:
             + ", ".join(f"{n} {s}" for s, n in counts.items() if n)
             + f"; {total} value(s) redacted.\n"
             + "Open summary.md inside it to see what it holds before you send it.\n"
+            + f"Pseudonyms (<email-1> ...) map back with: diagbundle mapping {result.bundle_id}\n"
         )
         if result.size > 25 * 1000 * 1000:
             sys.stderr.write(

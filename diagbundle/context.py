@@ -56,6 +56,11 @@ def looks_binary(head: bytes) -> bool:
     return bad / max(len(text), 1) > 0.1
 
 
+def is_json(media_type: str) -> bool:
+    """JSON content is redacted in JSON mode, which keeps the document valid."""
+    return media_type == "application/json" or media_type.endswith("+json")
+
+
 def guess_media_type(name: str, default: str = "text/plain") -> str:
     """The media type for an archive name, from its extension."""
     if name.endswith((".har", ".json")):
@@ -205,7 +210,7 @@ class Context:
             "spool",
             spool=_new_spool(),
         )
-        self._spool(entry, self.redactor.stream(chunks, entry.counts))
+        self._spool(entry, self.redactor.stream(chunks, entry.counts, json=is_json(entry.media_type)))
         return arcname
 
     def add_file(
@@ -310,7 +315,7 @@ class Context:
         job = FormatJob(self.redactor, entry.counts, self.options, report)
         produced = fmt.sanitize(source, job)
         if fmt.text:
-            return self.redactor.stream(produced, entry.counts)
+            return self.redactor.stream(produced, entry.counts, json=is_json(fmt.media_type))
         return produced
 
     def _remaining(self) -> int | None:

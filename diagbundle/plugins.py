@@ -247,7 +247,10 @@ class PluginManager:
 
 #: Keyword arguments of diagbundle.collect() that plugin options may not take.
 RESERVED_DESTS = frozenset(
-    {"output", "only", "skip", "timeout", "yes", "json", "dry_run", "offline", "manager", "redactor", "argv"}
+    {
+        "output", "only", "skip", "timeout", "yes", "json", "dry_run", "offline", "manager",
+        "keep_mapping", "progress", "redact_patterns", "argv",
+    }
 )
 
 
