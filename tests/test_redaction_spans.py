@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from diagbundle.redaction import Redactor
 from diagbundle.redaction.engine import _Spans
+from diagbundle.redaction.prefilter import load_hyperscan, project
 
 
 def _disjoint(cuts: list[int]) -> list[tuple[int, int]]:
@@ -90,3 +92,20 @@ def test_a_json_line_of_thousands_of_strings_equals_its_pieces() -> None:
     decoded = json.loads(whole)
     assert all("@example.org" not in row["email"] and row["token"] != f"tok{i:08d}"
                and row["n"] == "[REDACTED:credit-card]" for i, row in enumerate(decoded))
+
+
+@pytest.mark.skipif(load_hyperscan() is None, reason="Hyperscan is not installed")
+def test_hyperscan_candidates_of_a_block_equal_those_of_its_lines() -> None:
+    """Many lines, some long with thousands of hits: each hit is put on its own line."""
+    redactor = Redactor(key=b"s" * 32, username=False, hostname=False, engine="hyperscan")
+    prefilter = redactor._snapshot().prefilter
+    lines = ["plain words only", "a@example.org " * 2000, "", "token=1 10.0.0.1 " * 500,
+             "nothing", "x" * 5000 + " ghp_" + "A" * 36, "\tpassword: x"]
+    block = "\n".join(lines * 3)
+    expected: dict[int, int] = {}
+    offset = 0
+    for line in block.split("\n"):
+        for start, mask in prefilter.candidates(project(line)).items():
+            expected[offset + start] = expected.get(offset + start, 0) | mask
+        offset += len(line) + 1
+    assert prefilter.candidates(project(block)) == expected

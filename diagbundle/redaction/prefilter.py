@@ -266,9 +266,22 @@ class HyperscanPrefilter:
             return found
         masks = self._masks
         rfind = projected.rfind
+        # [start of the line of the last match, offset searched up to]: matches
+        # come in order of their end, so each one only searches for a line
+        # break since the previous one (searching back to the start of a long
+        # line for each of its thousands of matches was quadratic).
+        last = [0, 0]
 
         def on_match(ident: int, start: int, end: int, flags: int, context: object) -> None:
-            line = rfind(b"\n", 0, max(end - 1, 0)) + 1
+            at = max(end - 1, 0)
+            line, searched = last
+            if at >= searched:
+                newline = rfind(b"\n", searched, at)
+                if newline >= 0:
+                    line = newline + 1
+                last[0], last[1] = line, at
+            else:  # a match reported out of order: search the whole way back
+                line = rfind(b"\n", 0, at) + 1
             found[line] = found.get(line, 0) | masks[ident]
 
         self._db.scan(projected, match_event_handler=on_match, scratch=self._scratch())
