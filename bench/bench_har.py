@@ -2,11 +2,19 @@
 
 The HAR is written to a temporary folder (never kept), shaped like a real
 Chrome export: many small API calls with headers, cookies, JWTs and query
-strings, a few large JSON bodies, base64 images and fonts, HTML/JS/CSS.
-The sanitizer runs in a child process so its peak RSS can be read from
-``resource.getrusage(RUSAGE_CHILDREN)`` without the generator's memory.
+strings, a few large JSON bodies (user listings with e-mail addresses), base64
+images and fonts, HTML/JS/CSS. ``--dense`` also gives every row of the large
+listings a ``token`` field (about 200,000 more secrets): a stress case, not a
+realistic capture.
 
-Usage: python bench/bench_har.py [--size-mb 95] [--keep PATH]
+Two figures, each from its own child process (peak RSS read with ``wait4``,
+so the generator's memory never counts):
+
+* the sanitizer alone (``sanitize_har``, what ``diagbundle redact`` runs), and
+* the full path a user runs: ``diagbundle collect --only har --har big.har -o
+  out.zip`` (sanitizer, the core's JSON-mode text pass over its output, zip).
+
+Usage: python bench/bench_har.py [--size-mb 95] [--keep PATH] [--dense] [--redactor none]
 Targets on the 2-core dev machine: <= 3 s wall and <= 250 MB peak RSS.
 """
 
@@ -17,7 +25,6 @@ import base64
 import json
 import os
 import random
-import resource
 import subprocess
 import sys
 import tempfile
@@ -61,10 +68,16 @@ def _headers(rng: random.Random, n: int, extra: list[dict[str, str]]) -> list[di
     return heads + extra
 
 
-def _body(rng: random.Random, kind: str) -> dict[str, Any]:
+def _row(rng: random.Random, i: int, dense: bool) -> dict[str, Any]:
+    """One row of a large listing; ``dense`` puts a secret in it (the original stress shape)."""
+    extra = {"token": f"tok{i:08d}"} if dense else {"status": ("active", "invited", "disabled")[i % 3]}
+    return {"id": i, "name": f"item {i}", "email": f"p{i}@example.org", **extra,
+            "tags": ["a", "b"], "score": rng.random()}
+
+
+def _body(rng: random.Random, kind: str, dense: bool) -> dict[str, Any]:
     if kind == "json-large":
-        rows = [{"id": i, "name": f"item {i}", "email": f"p{i}@example.org", "token": f"tok{i:08d}",
-                 "tags": ["a", "b"], "score": rng.random()} for i in range(rng.randrange(5000, 15000))]
+        rows = [_row(rng, i, dense) for i in range(rng.randrange(5000, 15000))]
         return {"mimeType": "application/json; charset=utf-8", "text": json.dumps({"data": rows})}
     if kind == "image":
         raw = rng.randbytes(rng.randrange(50_000, 400_000))
@@ -84,7 +97,7 @@ def _body(rng: random.Random, kind: str) -> dict[str, Any]:
                                 "list": [rng.randrange(100) for _ in range(rng.randrange(5, 80))]})}
 
 
-def _entry(rng: random.Random, i: int) -> dict[str, Any]:
+def _entry(rng: random.Random, i: int, dense: bool) -> dict[str, Any]:
     kind = rng.choices(["json", "json-large", "image", "json-b64", "js", "html"],
                        [80, 1, 6, 5, 5, 3])[0]
     token = _jwt(rng)
@@ -101,7 +114,7 @@ def _entry(rng: random.Random, i: int) -> dict[str, Any]:
         {"name": "x-request-id", "value": f"req-{i:08d}"},
         {"name": "content-type", "value": "application/json"},
     ])
-    content = _body(rng, kind)
+    content = _body(rng, kind, dense)
     content["size"] = len(content["text"])
     return {
         "startedDateTime": "2024-05-01T10:00:00.000Z", "time": rng.random() * 300,
@@ -128,7 +141,7 @@ def _entry(rng: random.Random, i: int) -> dict[str, Any]:
     }
 
 
-def generate(path: Path, size_mb: float, seed: int = 1) -> int:
+def generate(path: Path, size_mb: float, seed: int = 1, *, dense: bool = False) -> int:
     """Write a HAR of about ``size_mb`` MB; returns the number of entries."""
     rng = random.Random(seed)
     target = int(size_mb * 1_000_000)
@@ -141,36 +154,61 @@ def generate(path: Path, size_mb: float, seed: int = 1) -> int:
         while out.tell() < target:
             if n:
                 out.write(",\n")
-            out.write(json.dumps(_entry(rng, n), indent=1))
+            out.write(json.dumps(_entry(rng, n, dense), indent=1))
             n += 1
         out.write("\n]}}\n")
     return n
+
+
+def _measured(command: list[str], home: str) -> tuple[float, str, int]:
+    """Run a child process; its wall time, stdout, and peak RSS in KiB (its own, via wait4).
+
+    ``home`` becomes its XDG data folder, so the pseudonym mapping the bundle
+    writer saves lands in the temporary folder rather than the user's.
+    """
+    env = {**os.environ, "XDG_DATA_HOME": home}
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        child = subprocess.Popen(command, stdout=out, stderr=err, env=env)
+        _, status, usage = os.wait4(child.pid, 0)
+        wall = time.perf_counter() - start
+        child.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        if child.returncode:
+            last = err.read().decode(errors="replace").strip().splitlines()[-1:]
+            sys.exit(f"{command[1:3]} failed: {last}")
+        return wall, out.read().decode(), usage.ru_maxrss
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size-mb", type=float, default=95)
     parser.add_argument("--keep", type=Path, help="also keep the generated HAR at this path")
+    parser.add_argument("--dense", action="store_true",
+                        help="a token in every row of the large listings (stress case)")
     parser.add_argument("--redactor", choices=["default", "none"], default="default",
                         help="'none' runs the HAR rules alone (a Redactor with no text rules)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-har-") as tmp:
         src = Path(args.keep) if args.keep else Path(tmp) / "big.har"
-        n = generate(src, args.size_mb)
+        n = generate(src, args.size_mb, dense=args.dense)
         size = src.stat().st_size
         dst = Path(tmp) / "out.har"
-        start = time.perf_counter()
-        done = subprocess.run([sys.executable, "-c", CHILD, str(src), str(dst), args.redactor],
-                              capture_output=True, text=True, check=False)
-        wall = time.perf_counter() - start
-        if done.returncode:
-            sys.exit(f"sanitizer failed: {done.stderr.strip().splitlines()[-1:]}")
-        inner, out_size, redactions = done.stdout.split()
-        rss_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-        print(f"input:  {size / 1e6:.1f} MB, {n} entries; redactor: {args.redactor}")
-        print(f"output: {int(out_size) / 1e6:.1f} MB, {redactions} redactions")
-        print(f"wall:   {wall:.2f} s (sanitize {float(inner):.2f} s, rest is interpreter start-up)")
-        print(f"peak RSS: {rss_kb / 1024:.0f} MB")
+        wall, stdout, rss_kb = _measured([sys.executable, "-c", CHILD, str(src), str(dst),
+                                          args.redactor], tmp)
+        inner, out_size, redactions = stdout.split()
+        print(f"input:  {size / 1e6:.1f} MB, {n} entries; redactor: {args.redactor}"
+              f"{'; dense listings' if args.dense else ''}")
+        print(f"sanitizer alone: {wall:.2f} s wall (sanitize {float(inner):.2f} s), "
+              f"peak RSS {rss_kb / 1024:.0f} MB; output {int(out_size) / 1e6:.1f} MB, "
+              f"{redactions} redactions")
+        if args.redactor == "default":
+            bundle = Path(tmp) / "out.zip"
+            wall, _, rss_kb = _measured([sys.executable, "-m", "diagbundle", "collect", "--only", "har",
+                                         "--har", str(src), "-o", str(bundle), "--yes"], tmp)
+            print(f"full collect:    {wall:.2f} s wall, peak RSS {rss_kb / 1024:.0f} MB; "
+                  f"bundle {bundle.stat().st_size / 1e6:.1f} MB")
         print(f"targets: <= 3 s, <= 250 MB; cpus={os.cpu_count()}")
 
 
