@@ -17,7 +17,7 @@ import json
 import operator
 import tempfile
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import IO, TYPE_CHECKING, Any
 
 import ijson
@@ -213,24 +213,48 @@ def _build(events: Iterator[Event], start: Event) -> Any:
     return builder.value
 
 
-def _dumps(value: Any) -> bytes:
-    """Compact JSON, with escaped quotes spelled ``\\u0022``.
+#: Containers this deep (an entry, its request and response, their header
+#: lists) are written one member per line; anything deeper goes on one line.
+LINE_DEPTH = 3
+_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+_ENCODE_ASCII = json.JSONEncoder(ensure_ascii=True, separators=(",", ":")).encode
 
-    The bundle's global text redactor runs over this output again. A rule
-    whose match stops at a quote could swallow the backslash of ``\\"`` and
-    leave a bare quote behind, breaking the JSON; with ``\\u0022`` there is
-    no such pair. Escaped backslashes are parked on NUL (which JSON output
-    never contains raw) so that only real ``\\"`` escapes are rewritten.
+
+def _dumps(value: Any) -> bytes:
+    """Compact JSON, one member per line down to :data:`LINE_DEPTH`, quotes spelled ``\\u0022``.
+
+    The bundle's global text redactor runs over this output again, line by
+    line. Short lines keep that pass cheap: its rules run only on the lines
+    their prefilter flags, not across a whole entry of a megabyte (the line
+    breaks are JSON whitespace, so the HAR reads the same). Lines break only
+    between members, never inside a string, so each line starts outside one.
+
+    A rule whose match stops at a quote could swallow the backslash of
+    ``\\"`` and leave a bare quote behind, breaking the JSON; with
+    ``\\u0022`` there is no such pair. Escaped backslashes are parked on NUL
+    (which JSON output never contains raw) so that only real ``\\"`` escapes
+    are rewritten. No other printable ASCII character is ever escaped (the
+    encoder escapes only quotes, backslashes and control characters), so a
+    key such as ``AKIA...`` is always written as itself for that pass to see.
     """
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    try:
+        return _quotes(_lines(value, _ENCODE, 0)).encode("utf-8")
+    except UnicodeEncodeError:  # lone surrogates from \\ud800-style escapes
+        return _quotes(_lines(value, _ENCODE_ASCII, 0)).encode("ascii")
+
+
+def _lines(value: Any, encode: Callable[[Any], str], depth: int) -> str:
+    kind = type(value)
+    if depth < LINE_DEPTH:
+        if kind is dict and value:
+            return "{" + ",\n".join([encode(key) + ":" + _lines(item, encode, depth + 1)
+                                      for key, item in value.items()]) + "}"
+        if kind is list and value:
+            return "[" + ",\n".join([_lines(item, encode, depth + 1) for item in value]) + "]"
+    return encode(value)
+
+
+def _quotes(text: str) -> str:
     if '\\"' in text:
         text = text.replace("\\\\", "\x00").replace('\\"', "\\u0022").replace("\x00", "\\\\")
-    try:
-        return text.encode("utf-8")
-    except UnicodeEncodeError:  # lone surrogates from \\ud800-style escapes
-        return _dumps_ascii(value)
-
-
-def _dumps_ascii(value: Any) -> bytes:
-    text = json.dumps(value, ensure_ascii=True, separators=(",", ":"))
-    return text.replace("\\\\", "\x00").replace('\\"', "\\u0022").replace("\x00", "\\\\").encode()
+    return text
