@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from diagbundle.redaction import Redactor
-from diagbundle.redaction.engine import _Spans
+from diagbundle.redaction.engine import _json_scan, _Spans
 from diagbundle.redaction.prefilter import load_hyperscan, project
 
 
@@ -109,3 +109,39 @@ def test_hyperscan_candidates_of_a_block_equal_those_of_its_lines() -> None:
             expected[offset + start] = expected.get(offset + start, 0) | mask
         offset += len(line) + 1
     assert prefilter.candidates(project(block)) == expected
+
+
+def _json_scan_reference(content: str, state: int, stop: int) -> tuple[list[tuple[int, int]], int]:
+    """The lexer as first written: one step per quote and backslash (slow, plainly right)."""
+    spans: list[tuple[int, int]] = []
+    inside = state != 0
+    opened = 0
+    pos = 1 if state == 2 else 0
+    escaped = False
+    while pos < stop:
+        at = next((i for i in range(pos, stop) if content[i] in '"\\'), None)
+        if at is None:
+            break
+        if content[at] == "\\":
+            if inside and at + 1 >= stop:
+                escaped = True
+            pos = at + 2 if inside else at + 1
+            continue
+        if inside:
+            spans.append((opened, at + 1))
+        else:
+            opened = at
+        inside = not inside
+        pos = at + 1
+    if state == 2 and stop == 0:
+        escaped = True
+    if inside:
+        spans.append((opened, stop))
+    return spans, (2 if escaped else 1) if inside else 0
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.text('ab"\\u0 :,{}', max_size=40), st.integers(0, 2), st.integers(0, 45))
+def test_json_scan_agrees_with_the_step_by_step_lexer(content: str, state: int, stop: int) -> None:
+    stop = min(stop, len(content))
+    assert _json_scan(content, state, stop) == _json_scan_reference(content, state, stop)

@@ -53,7 +53,8 @@ _INERT = frozenset(" \t\r\"'`,;=()[]{}<>|")
 _MAX_PASSES = 4
 #: What a secret cut by a window's end continues with in the next window.
 _CONTINUATION = re.compile(r"[^\s\"'\\,;&<>]+")
-_QUOTE_OR_BACKSLASH = re.compile(r'["\\]')
+#: The rest of a JSON string's body: up to its closing quote, escapes included.
+_JSON_STRING_BODY = re.compile(r'[^"\\]*(?:\\.[^"\\]*)*', re.DOTALL)
 _ENCODE_ERRORS = "diagbundle-surrogates"
 
 
@@ -744,32 +745,33 @@ def _json_scan(content: str, state: int, stop: int) -> tuple[list[tuple[int, int
 
     ``state`` is the state at the start (0 outside a string, 1 inside, 2
     inside right after a backslash): a JSON line never starts inside a
-    string, but a window of a long line may.
+    string, but a window of a long line may. Each string's body is consumed
+    by one regex match, so a megabyte of escaped JSON costs one step per
+    string, not one per quote and backslash.
     """
     spans: list[tuple[int, int]] = []
     inside = state != 0
     opened = 0
     pos = 1 if state == 2 else 0
-    escaped = False
-    search = _QUOTE_OR_BACKSLASH.search
+    escaped = state == 2 and stop == 0
+    find = content.find
+    body = _JSON_STRING_BODY.match
     while pos < stop:
-        match = search(content, pos, stop)
-        if match is None:
-            break
-        at = match.start()
-        if content[at] == "\\":
-            if inside and at + 1 >= stop:
-                escaped = True
-            pos = at + 2 if inside else at + 1
+        if not inside:
+            quote = find('"', pos, stop)
+            if quote < 0:
+                break
+            opened, inside, pos = quote, True, quote + 1
             continue
-        if inside:
-            spans.append((opened, at + 1))
-        else:
-            opened = at
-        inside = not inside
-        pos = at + 1
-    if state == 2 and stop == 0:
-        escaped = True
+        end = body(content, pos, stop).end()  # type: ignore[union-attr]  # always matches
+        if end >= stop:
+            break
+        if content[end] == '"':
+            spans.append((opened, end + 1))
+            inside, pos = False, end + 1
+        else:  # a backslash at stop - 1: the character it escapes lies beyond
+            escaped = True
+            break
     if inside:
         spans.append((opened, stop))
     return spans, (2 if escaped else 1) if inside else 0
