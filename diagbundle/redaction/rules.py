@@ -428,7 +428,10 @@ def _secret_rules() -> list[Rule]:
         Rule("url-password",
              r"(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{0,30}://[^\s:/@\"'<>]*:"
              r"(?P<value>[^\s/\"'<>]+)@",
-             group="value", flags=A, validate=not_placeholder, trigger="@"),
+             group="value", flags=A, validate=not_placeholder,
+             # The pattern's own tail: "@" alone flagged every line with an
+             # e-mail address, and this pattern is slow to search (no literal start).
+             trigger=r"://[^\s:/@\"'<>]*:[^\s/\"'<>]+@"),
         Rule("url-password",
              r"(?<![A-Za-z0-9-])(?:-u|--user|--proxy-user)[ \t]*[\"']?[^\s:\"']+:"
              r"(?P<value>[^\s\"']+)",

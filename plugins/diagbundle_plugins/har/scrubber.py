@@ -51,24 +51,22 @@ class Scrubber:
         self.keep_bodies = keep_bodies
         self.request_ids: list[tuple[str, str]] = []
         self.entries = 0
-        #: Grows with every replacement, to tell untouched JSON documents apart.
-        self.edits = 0
-        self._cache: dict[str, tuple[str, Counter[str] | None]] = {}
+        self._cache: dict[tuple[str, bool], tuple[str, Counter[str] | None]] = {}
         self._tags: dict[str, str] = {}
 
     # -- the two primitives ---------------------------------------------------
-    def redact(self, text: str) -> str:
-        """Run the bundle's global redactor over a string that is kept."""
+    def redact(self, text: str, *, json: bool = False) -> str:
+        """Run the bundle's global redactor over a string that is kept (``json``: a JSON document)."""
         if not text:
             return text
         if len(text) > _CACHE_MAX_LEN:
-            return self.redactor.redact(text, self.counts)
-        hit = self._cache.get(text)
+            return self.redactor.redact(text, self.counts, json=json)
+        hit = self._cache.get((text, json))
         if hit is None:
             found: Counter[str] = Counter()
-            hit = (self.redactor.redact(text, found), found or None)
+            hit = (self.redactor.redact(text, found, json=json), found or None)
             if len(self._cache) < _CACHE_MAX_ITEMS:
-                self._cache[text] = hit
+                self._cache[(text, json)] = hit
         if hit[1]:
             self.counts.update(hit[1])
         return hit[0]
@@ -78,7 +76,6 @@ class Scrubber:
         if not value or _MARKER.fullmatch(value):
             return value
         self.counts[kind] += 1
-        self.edits += 1
         if is_jwt(value):
             return sanitize_jwt(value, self)
         return self.pseudonym(value)
@@ -141,36 +138,32 @@ class Scrubber:
     def json_text(self, text: str) -> str | None:
         """Scrub text holding JSON; ``None`` when it does not parse.
 
-        The whole text is redacted once first (one regex pass instead of one
-        per string), then parsed and walked for secret keys, URLs and JWTs.
-        Strings whose JSON spelling differs from their value (escapes,
-        non-ASCII) are redacted again decoded, since the first pass saw them
-        escaped. Untouched documents keep their original formatting.
+        A document with no escapes, URLs, JWTs, JSON inside strings or
+        secret keys (most API responses) needs only the global pass: over
+        the text as it is, in JSON mode, so it keeps its formatting. Any
+        other document is walked first (secret keys, URLs, JWTs, nested
+        JSON; strings with escapes or non-ASCII redacted decoded), written
+        again by ``json.dumps``, which spells every printable ASCII character
+        as itself, and then given the global pass in JSON mode: a secret
+        hidden behind an escape in the input (``\\u0041KIA...``) is plain
+        text by then, and a JWT the walk defanged keeps its claims.
         """
-        redacted = self.redact(text)
-        broken = False
         try:
-            data = json.loads(redacted)
+            data = json.loads(text)
         except ValueError:
-            try:
-                data = json.loads(text)
-            except ValueError:
-                return None
-            broken = True  # the redactor broke the JSON: walk the original, string by string
+            return None
         if not isinstance(data, (dict, list)):
             return None
-        if not broken and _plain_json(redacted):
-            return redacted
-        before = self.edits
-        walked = self.json_value(data, False, "har-body", 0, recheck=broken)
-        if not broken and self.edits == before:
-            return redacted
-        return json.dumps(walked, ensure_ascii=False, separators=(",", ":"))
+        if _plain_json(text):
+            return self.redact(text, json=True)
+        walked = self.json_value(data, False, "har-body", 0)
+        return self.redact(json.dumps(walked, ensure_ascii=False, separators=(",", ":")), json=True)
 
-    def json_value(self, value: Any, secret: bool, kind: str, depth: int, *, recheck: bool) -> Any:
+    def json_value(self, value: Any, secret: bool, kind: str, depth: int) -> Any:
         """Walk parsed JSON: values under secret keys are replaced, strings checked.
 
-        This loop runs once per node of every JSON body, so it is written for
+        Plain strings are left to the global pass over the whole document;
+        this loop runs once per node of every JSON body, so it is written for
         speed: type dispatch by identity, one regex search per string.
         """
         if secret:
@@ -179,7 +172,7 @@ class Scrubber:
             return self.pseudonym(json.dumps(value))
         kind_of = type(value)
         if kind_of is str:
-            return self.json_string(value, depth, recheck=recheck)
+            return self.json_string(value, depth)
         if kind_of is dict:
             out = {}
             secret_names = _SECRET_NAMES
@@ -189,14 +182,15 @@ class Scrubber:
                     is_secret = is_secret_name(key)
                     if len(secret_names) < _SECRET_NAMES_MAX:
                         secret_names[key] = is_secret
+                if _INTERESTING.search(key):  # written with escapes: the global pass may not see it
+                    key = self.text(key)
                 item_type = type(item)
                 if is_secret:
                     out[key] = self._secret_tree(item, kind, depth + 1)
                 elif item_type is str:
-                    out[key] = self.json_string(item, depth, recheck=recheck) \
-                        if recheck or _INTERESTING.search(item) else item
+                    out[key] = self.json_string(item, depth) if _INTERESTING.search(item) else item
                 elif item_type is dict or item_type is list:
-                    out[key] = self.json_value(item, False, kind, depth + 1, recheck=recheck)
+                    out[key] = self.json_value(item, False, kind, depth + 1)
                 else:
                     out[key] = item
             return out
@@ -205,10 +199,9 @@ class Scrubber:
             for item in value:
                 item_type = type(item)
                 if item_type is str:
-                    items.append(self.json_string(item, depth, recheck=recheck)
-                                 if recheck or _INTERESTING.search(item) else item)
+                    items.append(self.json_string(item, depth) if _INTERESTING.search(item) else item)
                 elif item_type is dict or item_type is list:
-                    items.append(self.json_value(item, False, kind, depth + 1, recheck=recheck))
+                    items.append(self.json_value(item, False, kind, depth + 1))
                 else:
                     items.append(item)
             return items
@@ -228,25 +221,20 @@ class Scrubber:
             return value
         return self.secret(str(value), kind)
 
-    def json_string(self, value: str, depth: int, *, recheck: bool) -> str:
-        """A string inside JSON: nested JSON is walked, anything unusual re-checked."""
+    def json_string(self, value: str, depth: int) -> str:
+        """A string inside JSON: nested JSON is walked, anything unusual scrubbed as text."""
         if value[:1] in "[{" and depth < MAX_JSON_DEPTH:
             nested = self.json_text(value)
             if nested is not None:
-                if nested != value:
-                    self.edits += 1
                 return nested
-        if recheck or _INTERESTING.search(value):
-            cleaned = self.text(value)
-            if cleaned != value:
-                self.edits += 1
-            return cleaned
+        if _INTERESTING.search(value):
+            return self.text(value)
         return value
 
 
-#: Strings the whole-text pass may have misjudged or that need more than it
-#: does: URLs, JWTs, JSON inside JSON, and anything JSON spells with escapes
-#: (quotes, backslashes, control characters) or that is not ASCII.
+#: Strings the global pass over a whole document may misjudge or that need
+#: more than it does: URLs, JWTs, JSON inside JSON, and anything JSON spells
+#: with escapes (quotes, backslashes, control characters) or that is not ASCII.
 _INTERESTING = re.compile(r"://|eyJ|^[\[{]|[^\x20-\x21\x23-\x5b\x5d-\x7e]")
 #: Cache of :func:`is_secret_name` for JSON keys (they repeat in every row).
 _SECRET_NAMES: dict[str, bool] = {}
