@@ -55,6 +55,8 @@ _MAX_PASSES = 4
 _CONTINUATION = re.compile(r"[^\s\"'\\,;&<>]+")
 #: The rest of a JSON string's body: up to its closing quote, escapes included.
 _JSON_STRING_BODY = re.compile(r'[^"\\]*(?:\\.[^"\\]*)*', re.DOTALL)
+#: A whole JSON string; group 1 is its closing quote (empty if cut off).
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*("?)', re.DOTALL)
 _ENCODE_ERRORS = "diagbundle-surrogates"
 
 
@@ -745,33 +747,24 @@ def _json_scan(content: str, state: int, stop: int) -> tuple[list[tuple[int, int
 
     ``state`` is the state at the start (0 outside a string, 1 inside, 2
     inside right after a backslash): a JSON line never starts inside a
-    string, but a window of a long line may. Each string's body is consumed
-    by one regex match, so a megabyte of escaped JSON costs one step per
-    string, not one per quote and backslash.
+    string, but a window of a long line may. Whole strings are found by one
+    regex scan in C (a megabyte of JSON holds a hundred thousand of them);
+    only a string still open at ``stop`` needs a closer look.
     """
     spans: list[tuple[int, int]] = []
-    inside = state != 0
-    opened = 0
     pos = 1 if state == 2 else 0
-    escaped = state == 2 and stop == 0
-    find = content.find
-    body = _JSON_STRING_BODY.match
-    while pos < stop:
-        if not inside:
-            quote = find('"', pos, stop)
-            if quote < 0:
-                break
-            opened, inside, pos = quote, True, quote + 1
-            continue
-        end = body(content, pos, stop).end()  # type: ignore[union-attr]  # always matches
-        if end >= stop:
-            break
-        if content[end] == '"':
-            spans.append((opened, end + 1))
-            inside, pos = False, end + 1
-        else:  # a backslash at stop - 1: the character it escapes lies beyond
-            escaped = True
-            break
-    if inside:
-        spans.append((opened, stop))
-    return spans, (2 if escaped else 1) if inside else 0
+    if state != 0:  # finish the string the window starts in
+        end = _JSON_STRING_BODY.match(content, min(pos, stop), stop).end()  # type: ignore[union-attr]
+        if end >= stop or content[end] != '"':
+            spans.append((0, stop))
+            return spans, 2 if (end < stop or (state == 2 and stop == 0)) else 1
+        spans.append((0, end + 1))
+        pos = end + 1
+    found = list(_JSON_STRING.finditer(content, pos, stop))
+    spans += [m.span() for m in found]
+    if not found or found[-1].group(1):  # the last string is closed: outside one at ``stop``
+        return spans, 0
+    opened, end = spans[-1]
+    spans[-1] = (opened, stop)
+    # The body stopped short of ``stop`` only at a backslash whose character lies beyond.
+    return spans, 2 if end < stop else 1

@@ -139,25 +139,43 @@ class Scrubber:
         """Scrub text holding JSON; ``None`` when it does not parse.
 
         A document with no escapes, URLs, JWTs, JSON inside strings or
-        secret keys (most API responses) needs only the global pass: over
-        the text as it is, in JSON mode, so it keeps its formatting. Any
-        other document is walked first (secret keys, URLs, JWTs, nested
-        JSON; strings with escapes or non-ASCII redacted decoded), written
-        again by ``json.dumps``, which spells every printable ASCII character
-        as itself, and then given the global pass in JSON mode: a secret
-        hidden behind an escape in the input (``\\u0041KIA...``) is plain
-        text by then, and a JWT the walk defanged keeps its claims.
+        secret keys (most API responses) needs only the global pass, over
+        the text as it is, so it keeps its formatting. Any other document is
+        walked first (secret keys, URLs, JWTs, nested JSON; strings with
+        escapes or non-ASCII redacted decoded), written again by
+        ``json.dumps``, which spells every printable ASCII character as
+        itself, and then given the global pass: a secret hidden behind an
+        escape in the input (``\\u0041KIA...``) is plain text by then, and a
+        JWT the walk defanged keeps its claims.
         """
+        if _plain_json(text):
+            redacted = self._redact_document(text)
+            if redacted is not None:
+                return redacted
         try:
             data = json.loads(text)
         except ValueError:
             return None
         if not isinstance(data, (dict, list)):
             return None
-        if _plain_json(text):
-            return self.redact(text, json=True)
         walked = self.json_value(data, False, "har-body", 0)
-        return self.redact(json.dumps(walked, ensure_ascii=False, separators=(",", ":")), json=True)
+        written = json.dumps(walked, ensure_ascii=False, separators=(",", ":"))
+        return self._redact_document(written) or self.redact(written, json=True)
+
+    def _redact_document(self, text: str) -> str | None:
+        """The global pass over a JSON document in text mode, if the result is still JSON.
+
+        Text mode finds everything JSON mode does (JSON mode only fits each
+        match inside its string) and costs far less on a megabyte of JSON
+        with a hundred thousand strings; where a match did break the
+        document, ``None`` tells the caller to use JSON mode.
+        """
+        redacted = self.redact(text)
+        try:
+            parsed = json.loads(redacted)
+        except ValueError:
+            return None
+        return redacted if isinstance(parsed, (dict, list)) else None
 
     def json_value(self, value: Any, secret: bool, kind: str, depth: int) -> Any:
         """Walk parsed JSON: values under secret keys are replaced, strings checked.
