@@ -559,9 +559,12 @@ class _Run:
         strings: _Spans | None,
     ) -> tuple[str, int]:
         rules = self.rules
-        if len(found) == 1:
-            start, end, index = found[0]
-            spans = [(start, end, rules[index])]
+        first = found[0][2]
+        if all(index == first for _, _, index in found):
+            # One rule's matches are already in order and never overlap (each
+            # search goes on from the end of the last): nothing to resolve.
+            rule = rules[first]
+            spans = [(start, end, rule) for start, end, _ in found]
         else:
             spans = _resolve(rules, found)
         commit = len(content) if limit is None else limit
