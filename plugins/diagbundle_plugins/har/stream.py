@@ -221,26 +221,25 @@ _ENCODE_ASCII = json.JSONEncoder(ensure_ascii=True, separators=(",", ":")).encod
 
 
 def _dumps(value: Any) -> bytes:
-    """Compact JSON, one member per line down to :data:`LINE_DEPTH`, quotes spelled ``\\u0022``.
+    """Compact JSON, one member per line down to :data:`LINE_DEPTH`.
 
     The bundle's global text redactor runs over this output again, line by
-    line. Short lines keep that pass cheap: its rules run only on the lines
-    their prefilter flags, not across a whole entry of a megabyte (the line
-    breaks are JSON whitespace, so the HAR reads the same). Lines break only
-    between members, never inside a string, so each line starts outside one.
+    line, in JSON mode (the format's media type is JSON), which never lets a
+    match cut an escape or reach a string's closing quote. Short lines keep
+    that pass cheap: its rules run only on the lines their prefilter flags,
+    not across a whole entry of a megabyte (the line breaks are JSON
+    whitespace, so the HAR reads the same). Lines break only between
+    members, never inside a string, so each line starts outside one.
 
-    A rule whose match stops at a quote could swallow the backslash of
-    ``\\"`` and leave a bare quote behind, breaking the JSON; with
-    ``\\u0022`` there is no such pair. Escaped backslashes are parked on NUL
-    (which JSON output never contains raw) so that only real ``\\"`` escapes
-    are rewritten. No other printable ASCII character is ever escaped (the
-    encoder escapes only quotes, backslashes and control characters), so a
-    key such as ``AKIA...`` is always written as itself for that pass to see.
+    The encoder escapes only quotes, backslashes and control characters
+    (and, for lone surrogates, non-ASCII): a letter or digit is always
+    written as itself, so a key such as ``AKIA...`` is there for that pass
+    to see whatever escapes the input used.
     """
     try:
-        return _quotes(_lines(value, _ENCODE, 0)).encode("utf-8")
+        return _lines(value, _ENCODE, 0).encode("utf-8")
     except UnicodeEncodeError:  # lone surrogates from \\ud800-style escapes
-        return _quotes(_lines(value, _ENCODE_ASCII, 0)).encode("ascii")
+        return _lines(value, _ENCODE_ASCII, 0).encode("ascii")
 
 
 def _lines(value: Any, encode: Callable[[Any], str], depth: int) -> str:
@@ -252,9 +251,3 @@ def _lines(value: Any, encode: Callable[[Any], str], depth: int) -> str:
         if kind is list and value:
             return "[" + ",\n".join([_lines(item, encode, depth + 1) for item in value]) + "]"
     return encode(value)
-
-
-def _quotes(text: str) -> str:
-    if '\\"' in text:
-        text = text.replace("\\\\", "\x00").replace('\\"', "\\u0022").replace("\x00", "\\\\")
-    return text
