@@ -361,7 +361,9 @@ def _secret_rules() -> list[Rule]:
         Rule("aws-secret-key",
              _KEY_START + r"[\"']?(?i:aws[_.-]?)?(?i:secret[_.-]?access[_.-]?key)[\"']?[ \t]*"
              r"(?::=|=>|[:=])[ \t]*[\"']?(?P<value>[A-Za-z0-9/+=]{40})(?![A-Za-z0-9/+=])",
-             group="value", flags=A, trigger="secret"),
+             # Not "secret" alone: every <secret-N> pseudonym has it, and this
+             # pattern is slow to search (no literal start).
+             group="value", flags=A, trigger=r"secret[_.-]?access[_.-]?key"),
         Rule("aws-session-token",
              _KEY_START + r"[\"']?(?i:aws[_.-]?session[_.-]?token|x-amz-security-token)"
              r"[\"']?[ \t]*(?::=|=>|[:=])[ \t]*[\"']?(?P<value>[A-Za-z0-9/+=%]{16,})",
