@@ -11,6 +11,7 @@ staged anywhere.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import mimetypes
 import os
@@ -225,7 +226,7 @@ class Context:
 
         A format-aware step (HAR, images) handles the file if one claims it;
         a text file is redacted as it is written into the zip; a binary file
-        is refused (:class:`~diagbundle.errors.UsageError`) unless
+        is refused (:class:`~diagbundle.errors.FormatError`) unless
         ``allow_binary``, and is then listed in the manifest as not scrubbed.
         ``report``, if given, is filled in by the format step that handled
         the file (see :class:`~diagbundle.types.FormatJob`).
@@ -285,9 +286,7 @@ class Context:
         if fmt is None:
             self._spool(entry, [payload])
         else:
-            from io import BytesIO
-
-            self._spool(entry, self._run_format(fmt, BytesIO(payload), entry, {}))
+            self._spool(entry, self._run_format(fmt, io.BytesIO(payload), entry, {}))
         return arcname
 
     def summary(self, line: str) -> None:
