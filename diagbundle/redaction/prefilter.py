@@ -230,7 +230,7 @@ class HyperscanPrefilter:
         groups = _group_triggers(triggers)
         self._hs = hyperscan
         self._db: Any = None
-        supported, rest = dict(groups), {}
+        supported, rest = dict(groups), dict[str, int]()
         try:
             self._db = self._compile(supported)
         except hyperscan.error:
