@@ -8,8 +8,10 @@ registers (``attach=[...]``, ``har=[...]``) is a keyword argument too.
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +21,7 @@ from diagbundle.context import Context, Store
 from diagbundle.errors import UsageError
 from diagbundle.manifest import build_manifest, manifest_bytes, redacted_command, render_summary
 from diagbundle.plugins import PluginManager
+from diagbundle.redaction import Redactor
 from diagbundle.redaction.config import build_redactor
 from diagbundle.redaction.mapping import save_mapping
 from diagbundle.runner import CollectorResult, Job, check_jobs, run_jobs
@@ -84,8 +87,8 @@ class _Run:
         self.timeout = timeout
         self.options = self._options(options, timeout=timeout, offline=offline, yes=yes)
         self.jobs = self._select(_names(only), _names(skip) or [])
-        self.redactor = build_redactor(self.manager.rules, redact_patterns)
-        self.store = Store(self.redactor, self.manager.formats)
+        self.store = Store(_in_background(build_redactor, self.manager.rules, list(redact_patterns)),
+                           self.manager.formats)
         self.bundle_id = str(uuid.uuid4())
         self.created = clock.now()
         self.argv = list(argv) if argv is not None else ["diagbundle.collect()"]
@@ -138,7 +141,7 @@ class _Run:
         # Failure reasons quote exception messages, which can quote anything: redact them too.
         for result in self.results:
             if result.reason:
-                result.reason = self.redactor.redact(result.reason)
+                result.reason = self.store.redactor.redact(result.reason)
 
     def chunks(self, on_manifest: Callable[[dict[str, Any]], None]) -> Iterator[bytes]:
         summary = render_summary(
@@ -153,9 +156,9 @@ class _Run:
             data = build_manifest(
                 bundle_id=self.bundle_id,
                 created=self.created,
-                command=redacted_command(self.redactor, self.argv, self.options),
+                command=redacted_command(self.store.redactor, self.argv, self.options),
                 plugins=[
-                    {**i.as_dict(), "error": self.redactor.redact(i.error) if i.error else None}
+                    {**i.as_dict(), "error": self.store.redactor.redact(i.error) if i.error else None}
                     for i in self.manager.infos.values()
                 ],
                 results=self.results,
@@ -168,6 +171,20 @@ class _Run:
             yield from archive.zip_chunks(self.store, summary, manifest)
         finally:
             self.store.close()
+
+
+def _in_background(build: Callable[..., Redactor], *args: Any) -> Future[Redactor]:
+    """Start building the redactor in a thread; the store waits for it on first use."""
+    future: Future[Redactor] = Future()
+
+    def work() -> None:
+        try:
+            future.set_result(build(*args))
+        except BaseException as err:
+            future.set_exception(err)
+
+    threading.Thread(target=work, name="diagbundle-redactor", daemon=True).start()
+    return future
 
 
 def _names(value: str | Iterable[str] | None) -> list[str] | None:
@@ -236,7 +253,7 @@ def collect(
     run.collect(progress)
     manifest: dict[str, Any] = {}
     size = archive.write_atomically(target, run.chunks(manifest.update))
-    mapping = save_mapping(run.bundle_id, run.redactor) if keep_mapping else None
+    mapping = save_mapping(run.bundle_id, run.store.redactor) if keep_mapping else None
     return BundleResult(target, size, run.bundle_id, manifest, run.results, mapping)
 
 
@@ -260,7 +277,7 @@ class BundleStream:
     def __iter__(self) -> Iterator[bytes]:
         yield from self._run.chunks(self.manifest.update)
         if self._keep_mapping:
-            self.mapping_path = save_mapping(self.bundle_id, self._run.redactor)
+            self.mapping_path = save_mapping(self.bundle_id, self._run.store.redactor)
 
 
 def stream(

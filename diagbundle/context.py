@@ -11,6 +11,7 @@ staged anywhere.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import mimetypes
 import os
@@ -18,6 +19,7 @@ import tempfile
 import threading
 from collections import Counter
 from collections.abc import Iterable, Mapping
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Literal
@@ -97,13 +99,24 @@ class Entry:
 class Store:
     """Everything collected for one bundle, shared by all collector threads."""
 
-    def __init__(self, redactor: Redactor, formats: Iterable[Format] = ()) -> None:
-        self.redactor = redactor
+    def __init__(self, redactor: Redactor | Future[Redactor], formats: Iterable[Format] = ()) -> None:
+        self._redactor = redactor
         self.formats = tuple(formats)
         self.names = NameRegistry(reserved=("summary.md", "manifest.json"))
         self.entries: list[Entry] = []
         self.summaries: dict[str, list[str]] = {}
         self._lock = threading.Lock()
+
+    @property
+    def redactor(self) -> Redactor:
+        """The bundle's redactor.
+
+        It may still be compiling in the background (its rules take a tenth
+        of a second, which collectors waiting on subprocesses can overlap), so
+        the first use may wait; a bad rule or config raises here.
+        """
+        r = self._redactor
+        return r.result() if isinstance(r, Future) else r
 
     def append(self, entry: Entry) -> None:
         with self._lock:
@@ -154,12 +167,16 @@ class Context:
     ) -> None:
         self.collector = collector
         self.options = options
-        self.redactor = store.redactor
         self._store = store
         self._max_bytes = max_bytes
         self._used = 0
         self._stopped: str | None = None
         self._lock = threading.Lock()
+
+    @property
+    def redactor(self) -> Redactor:
+        """The bundle's redactor, for format-aware steps that need pseudonyms."""
+        return self._store.redactor
 
     # -- state the runner controls ------------------------------------------------
     @property
@@ -225,7 +242,7 @@ class Context:
 
         A format-aware step (HAR, images) handles the file if one claims it;
         a text file is redacted as it is written into the zip; a binary file
-        is refused (:class:`~diagbundle.errors.UsageError`) unless
+        is refused (:class:`~diagbundle.errors.FormatError`) unless
         ``allow_binary``, and is then listed in the manifest as not scrubbed.
         ``report``, if given, is filled in by the format step that handled
         the file (see :class:`~diagbundle.types.FormatJob`).
@@ -285,9 +302,7 @@ class Context:
         if fmt is None:
             self._spool(entry, [payload])
         else:
-            from io import BytesIO
-
-            self._spool(entry, self._run_format(fmt, BytesIO(payload), entry, {}))
+            self._spool(entry, self._run_format(fmt, io.BytesIO(payload), entry, {}))
         return arcname
 
     def summary(self, line: str) -> None:

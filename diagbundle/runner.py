@@ -138,6 +138,10 @@ def run_jobs(
 
     with finished:
         while pending:
+            if fatal:  # the run is over: no bundle will be written, stop waiting
+                for _, ctx, _, _ in pending.values():
+                    ctx.stop("the run was stopped")
+                break
             now = time.monotonic()
             for name, (thread, ctx, started, limit) in list(pending.items()):
                 result = results[name]

@@ -271,6 +271,16 @@ def test_bad_input_is_a_clean_error(args: list[str], out_dir: Path) -> None:
     assert harness.files_in(out_dir) == []
 
 
+def test_a_bad_pattern_ends_the_run_without_waiting_for_collectors(out_dir: Path) -> None:
+    # The redactor compiles in the background while collectors start; its error
+    # must still end the run at once (slow-collect would otherwise sit for 60 s).
+    done = harness.run("collect", "--only", "slow-collect", "--timeout", "100", "--redact-pattern", "(",
+                       "-o", str(out_dir / "b.zip"), load="slow", timeout=30)
+    assert done.returncode == 2
+    harness.assert_one_line_error(done.stderr, "--redact-pattern")
+    assert harness.files_in(out_dir) == []
+
+
 def test_no_command_prints_help() -> None:
     done = harness.run()
     assert done.returncode == 2

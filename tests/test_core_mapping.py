@@ -48,9 +48,20 @@ def test_mapping_is_saved_outside_the_bundle_and_printed_back(tmp_path: Path) ->
     assert len(files) == 1
     assert stat.S_IMODE(files[0].stat().st_mode) == 0o600
 
-    shown = subprocess.run([sys.executable, "-m", "diagbundle", "mapping", bundle_id],
-                           capture_output=True, text=True, check=True)
-    assert f"<email-1>\t{EMAIL}" in shown.stdout.splitlines()
+    for ref in (bundle_id, str(out)):  # by id, or by the bundle file itself
+        shown = subprocess.run([sys.executable, "-m", "diagbundle", "mapping", ref],
+                               capture_output=True, text=True, check=True)
+        assert shown.stdout.splitlines() == [f"<email-1>\t{EMAIL}"]
+
+
+def test_mapping_of_a_file_that_is_not_a_bundle_is_one_line(tmp_path: Path) -> None:
+    junk = tmp_path / "junk.zip"
+    junk.write_bytes(b"not a zip")
+    done = subprocess.run([sys.executable, "-m", "diagbundle", "mapping", str(junk)],
+                          capture_output=True, text=True)
+    assert done.returncode == 2
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert "not a diagbundle bundle" in done.stderr
 
 
 def test_api_can_leave_the_mapping_out(tmp_path: Path) -> None:

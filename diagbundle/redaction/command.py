@@ -85,7 +85,8 @@ def add_mapping_parser(subparsers: Any) -> None:
             "alice@example.com ...). The mapping never leaves this machine."
         ),
     )
-    parser.add_argument("bundle_id", metavar="BUNDLE_ID", help="the bundle id (from its manifest)")
+    parser.add_argument("bundle_id", metavar="BUNDLE",
+                        help="the bundle id (from its manifest), or the bundle zip itself")
     parser.add_argument("--json", action="store_true", help="print the mapping as a JSON object")
     parser.set_defaults(func=run_mapping)
 
@@ -93,6 +94,7 @@ def add_mapping_parser(subparsers: Any) -> None:
 def run_mapping(args: argparse.Namespace, manager: PluginManager | None = None) -> int:
     """Print a saved mapping: one ``pseudonym<TAB>value`` line each, in order."""
     try:
+        args.bundle_id = _bundle_id(args.bundle_id)
         mapping = load_mapping(args.bundle_id)
     except DiagbundleError as err:
         return _fail(err)
@@ -106,6 +108,22 @@ def run_mapping(args: argparse.Namespace, manager: PluginManager | None = None) 
             sys.stderr.write(f"bundle {args.bundle_id}: no pseudonyms were used\n")
     sys.stdout.flush()
     return 0
+
+
+def _bundle_id(given: str) -> str:
+    """``given`` itself, or the id in the manifest when ``given`` is a bundle file."""
+    if not Path(given).is_file():
+        return given
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(given) as zf:
+            bundle_id = json.loads(zf.read("manifest.json")).get("bundle_id")
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile) as err:
+        raise UsageError(f"{given}: not a diagbundle bundle ({err})") from err
+    if not isinstance(bundle_id, str):
+        raise UsageError(f"{given}: its manifest has no bundle id")
+    return bundle_id
 
 
 def run_redact(args: argparse.Namespace, manager: PluginManager | None = None) -> int:

@@ -228,29 +228,39 @@ class HyperscanPrefilter:
 
     def __init__(self, triggers: Sequence[tuple[str, ...]], hyperscan: Any) -> None:
         groups = _group_triggers(triggers)
-        flags = hyperscan.HS_FLAG_CASELESS | hyperscan.HS_FLAG_MULTILINE
-        supported: dict[str, int] = {}
-        rest: dict[str, int] = {}
-        for trigger, mask in groups.items():
-            try:
-                hyperscan.Database().compile(expressions=[trigger.encode("ascii")], flags=flags)
-            except hyperscan.error:
-                rest[trigger] = mask
-            else:
-                supported[trigger] = mask
-        self._masks = list(supported.values())
         self._hs = hyperscan
         self._db: Any = None
-        if supported:
-            self._db = hyperscan.Database()
-            self._db.compile(
-                expressions=[t.encode("ascii") for t in supported],
-                ids=list(range(len(supported))),
-                elements=len(supported),
-                flags=flags,
-            )
+        supported, rest = dict(groups), dict[str, int]()
+        try:
+            self._db = self._compile(supported)
+        except hyperscan.error:
+            # Only then find out, trigger by trigger, which ones Hyperscan refuses:
+            # compiling each alone costs as much again as compiling all together.
+            supported, rest = {}, {}
+            for trigger, mask in groups.items():
+                try:
+                    self._compile({trigger: mask})
+                except hyperscan.error:
+                    rest[trigger] = mask
+                else:
+                    supported[trigger] = mask
+            self._db = self._compile(supported)
+        self._masks = list(supported.values())
         self._rest = PythonPrefilter.from_groups(rest)
         self._local = threading.local()
+
+    def _compile(self, triggers: dict[str, int]) -> Any:
+        """One database for ``triggers`` (None for none); raises ``hyperscan.error``."""
+        if not triggers:
+            return None
+        db = self._hs.Database()
+        db.compile(
+            expressions=[t.encode("ascii") for t in triggers],
+            ids=list(range(len(triggers))),
+            elements=len(triggers),
+            flags=self._hs.HS_FLAG_CASELESS | self._hs.HS_FLAG_MULTILINE,
+        )
+        return db
 
     def _scratch(self) -> Any:
         # Hyperscan scratch space may not be shared between threads.
