@@ -1,10 +1,12 @@
 """The per-file scrubbing state: pseudonyms, counts, and the text rules.
 
 One :class:`Scrubber` serves one HAR file. Every string the sanitizer keeps
-goes through :meth:`Scrubber.redact` (the bundle's global redactor, with a
-cache because headers repeat across thousands of entries); every secret it
-replaces goes through :meth:`Scrubber.secret`, which returns the bundle-wide
-pseudonym so the same cookie value gets the same tag in every file.
+goes through the bundle's global redactor: a header, cookie or URL part
+through :meth:`Scrubber.redact` (with a cache, because headers repeat across
+thousands of entries), a JSON body once as a whole document (see
+:meth:`Scrubber.json_text`). Every secret it replaces goes through
+:meth:`Scrubber.secret`, which returns the bundle-wide pseudonym so the same
+cookie value gets the same tag in every file.
 """
 
 from __future__ import annotations
