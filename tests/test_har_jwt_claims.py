@@ -86,3 +86,18 @@ def test_claims_survive_the_full_bundle_and_secrets_do_not(tmp_path: Path) -> No
     for secret in ("KIDSECRET", "user-42", "bob@example.com", "NONCE1", "admin", SIGNATURE):
         assert secret not in text and secret not in base64.urlsafe_b64decode(
             defanged.split(".")[1] + "==").decode()
+
+
+@pytest.mark.parametrize("secret", [
+    "AKIAIOSFODNN7EXAMPLE",
+    "xoxb-123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx",
+    "glpat-abcdefghij1234567890",
+    "sk-proj-abcdefghijklmnopqrstuvwxyz0123",
+])
+@pytest.mark.parametrize("claim", ["iss", "aud"])
+def test_a_secret_hidden_in_iss_or_aud_is_not_taken_for_defanged(secret: str, claim: str) -> None:
+    # Inside the token the claim is base64: no text rule sees it, so the check must.
+    token = f"{_part(HEADER)}.{_part({'exp': 1700003600, claim: secret})}."
+    assert not defanged_jwt(token)
+    out = Redactor().redact(f"token {token} end")
+    assert token not in out and "[REDACTED:jwt]" in out

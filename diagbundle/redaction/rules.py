@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import ipaddress
 import json
 import re
@@ -69,8 +70,20 @@ def _b64json(part: str) -> object:
 
 
 def _plain_claim(value: object) -> bool:
+    """An ``iss``/``aud`` that is safe to keep: plain, and no secret rule matches it.
+
+    The claim sits base64-encoded inside the token, where no text rule sees
+    it, so it is checked here against every built-in secret rule (an AWS key
+    ID or a Slack token as an audience would otherwise ride through).
+    """
     return (isinstance(value, str) and _JWT_PLAIN_CLAIM.fullmatch(value) is not None
-            and _LONG_RUN.search(value) is None)
+            and _LONG_RUN.search(value) is None
+            and not any(rule.compiled.search(value) for rule in _claim_checks()))
+
+
+@functools.cache
+def _claim_checks() -> tuple[Rule, ...]:
+    return tuple(rule for rule in _secret_rules() if rule.name != "jwt")
 
 
 def defanged_jwt(value: str) -> bool:
