@@ -236,19 +236,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"diagbundle {__version__}")
         return 0
     signal.signal(signal.SIGTERM, _on_sigterm)
-    import warnings
-
     from diagbundle.errors import DiagbundleError
-    from diagbundle.plugins import PluginManager, PluginWarning
+    from diagbundle.plugins import load_plugins_for_cli
 
     try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", PluginWarning)
-            manager = PluginManager()
-            manager.gather()
-        for w in caught:
-            if issubclass(w.category, PluginWarning):
-                sys.stderr.write(f"warning: {w.message}\n")
+        manager = load_plugins_for_cli()
         parser = build_parser(manager)
         args = parser.parse_args(args_list)
         if not getattr(args, "func", None):

@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import importlib
 import os
+import sys
 import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -260,3 +261,19 @@ def _version(dist: metadata.Distribution | None) -> str | None:
 
 def _dist_name(dist: metadata.Distribution | None) -> str | None:
     return dist.metadata["Name"] if dist is not None else None
+
+
+def load_plugins_for_cli() -> PluginManager:
+    """A gathered manager whose plugin failures are printed as one-line warnings.
+
+    Commands use this so a broken plugin is a ``warning:`` line on stderr
+    (with an uninstall hint), never a traceback.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", PluginWarning)
+        manager = PluginManager()
+        manager.gather()
+    for warning in caught:
+        if issubclass(warning.category, PluginWarning):
+            sys.stderr.write(f"warning: {warning.message}\n")
+    return manager

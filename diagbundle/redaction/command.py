@@ -18,7 +18,6 @@ import os
 import sys
 import tempfile
 import uuid
-import warnings
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -140,7 +139,10 @@ def _fail(err: DiagbundleError) -> int:
 
 
 def _redact(args: argparse.Namespace, manager: PluginManager | None) -> int:
-    manager = manager if manager is not None else _manager()
+    if manager is None:
+        from diagbundle.plugins import load_plugins_for_cli
+
+        manager = load_plugins_for_cli()
     redactor = build_redactor(manager.rules, args.redact_patterns, args.allow)
     name = "<stdin>" if args.path == "-" else args.path
     counts: Counter[str] = Counter()
@@ -183,19 +185,6 @@ def _redact(args: argparse.Namespace, manager: PluginManager | None) -> int:
             "mapping_id": mapping_id,
         })
     return 0
-
-
-def _manager() -> PluginManager:
-    from diagbundle.plugins import PluginManager, PluginWarning
-
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", PluginWarning)
-        manager = PluginManager()
-        manager.gather()
-    for warning in caught:
-        if issubclass(warning.category, PluginWarning):
-            sys.stderr.write(f"warning: {warning.message}\n")
-    return manager
 
 
 def _open(path: str) -> IO[bytes]:
