@@ -204,11 +204,14 @@ _FILE_TLDS = _words(
 _NOT_PERSONAL_LOCAL = frozenset({"git", "noreply", "no-reply", "donotreply"})
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def personal_email(value: str) -> bool:
     """An address, not ``icon@2x.png`` or ``git@github.com``.
 
     Only a two-label "domain" ending in a file extension is taken for a
     file name; ``notes-for-bob@example.com.txt`` still hides the address.
+    Cached: a pure function of the value, asked once per address found,
+    and a listing repeats the same addresses across responses.
     """
     local, _, domain = value.rpartition("@")
     labels = domain.lower().split(".")
