@@ -76,7 +76,13 @@ def _plain_claim(value: object) -> bool:
     it, so it is checked here against every built-in secret rule (an AWS key
     ID or a Slack token as an audience would otherwise ride through).
     """
-    return (isinstance(value, str) and _JWT_PLAIN_CLAIM.fullmatch(value) is not None
+    return isinstance(value, str) and _plain_claim_text(value)
+
+
+@functools.lru_cache(maxsize=4096)
+def _plain_claim_text(value: str) -> bool:
+    """:func:`_plain_claim` for a string; cached, as every token of a site has the same issuer."""
+    return (_JWT_PLAIN_CLAIM.fullmatch(value) is not None
             and _LONG_RUN.search(value) is None
             and not any(rule.compiled.search(value) for rule in _claim_checks()))
 
