@@ -523,17 +523,21 @@ class _Run:
                 # protected) is searched again from its start by the exact loop
                 # below, which finds the same match (nothing matched before it).
                 first, match = match.start(), None
+                bound = len(content) if limit is None else limit
+                # A match found empty has an empty (or absent) group, so
+                # ``start == end`` below covers it; ``guard`` spares a call
+                # of ``_Spans.__bool__`` per match.
+                guard = protected if protected else None
                 for found_match in rule.compiled.finditer(content, first):
                     start, end = found_match.span(group)
-                    if limit is not None and start >= limit:
+                    if start >= bound:
                         break
                     if (
                         start < 0
                         or start == end
-                        or found_match.end() == found_match.start()
-                        or (protected and protected.overlaps(start, end, touching=pii))
-                        or allowed(content[start:end])
-                        or (validate is not None and not validate(content[start:end]))
+                        or (guard is not None and guard.overlaps(start, end, touching=pii))
+                        or allowed(value := content[start:end])
+                        or (validate is not None and not validate(value))
                     ):
                         match = search(content, found_match.start())
                         break
