@@ -519,9 +519,8 @@ class _Run:
             if not self.json:
                 # Fast path: while every match is taken as it is, the next one
                 # is searched from the end of the last, which is what finditer
-                # does in C. The first match that needs more (vetoed, empty,
-                # protected) is searched again from its start by the exact loop
-                # below, which finds the same match (nothing matched before it).
+                # does in C. After the first match that is not taken (vetoed,
+                # empty, protected), the exact loop below goes on.
                 first, match = match.start(), None
                 bound = len(content) if limit is None else limit
                 # A match found empty has an empty (or absent) group, so
@@ -539,7 +538,10 @@ class _Run:
                         or allowed(value := content[start:end])
                         or (validate is not None and not validate(value))
                     ):
-                        match = search(content, found_match.start())
+                        # Vetoed: go on as the exact loop would, one
+                        # character on (no second call of ``validate``).
+                        pos = found_match.start() + 1
+                        match = search(content, pos) if pos <= len(content) else None
                         break
                     found.append((start, end, index))
             while match is not None:

@@ -92,6 +92,7 @@ def _claim_checks() -> tuple[Rule, ...]:
     return tuple(rule for rule in _secret_rules() if rule.name != "jwt")
 
 
+@functools.lru_cache(maxsize=1024)
 def defanged_jwt(value: str) -> bool:
     """A JWT already defanged by a format step (the HAR sanitizer): nothing left to hide.
 
@@ -101,6 +102,8 @@ def defanged_jwt(value: str) -> bool:
     query, or long random run) and ``sub``/``email``/``name`` that are
     already pseudonyms. Every claim is checked here, not trusted: a token
     with any other claim, a real identity or a signature is still redacted.
+    Cached (a pure function of the token): a line is decided again when a
+    replacement changed it, and every token would be decoded twice.
     """
     m = _UNSIGNED_JWT.fullmatch(value)
     if m is None:
