@@ -297,8 +297,6 @@ class _Run:
         self.state = _State()
         self.allowed = owner._allowed_check()
         self.pseudonym = owner.pseudonym
-        #: The pseudonyms given so far, read directly on the hot path.
-        self.known = owner._pseudonyms.known
         #: Part of the current line was already redacted in windows.
         self.mid_line = False
         #: A replacement touched a character that may change its neighbours.
@@ -516,34 +514,6 @@ class _Run:
             if protected is None:
                 protected = _Spans(m.span() for m in TAG.finditer(content)) \
                     if _has_tag(content) else _NO_SPANS
-            if not self.json:
-                # Fast path: while every match is taken as it is, the next one
-                # is searched from the end of the last, which is what finditer
-                # does in C. After the first match that is not taken (vetoed,
-                # empty, protected), the exact loop below goes on.
-                first, match = match.start(), None
-                bound = len(content) if limit is None else limit
-                # A match found empty has an empty (or absent) group, so
-                # ``start == end`` below covers it; ``guard`` spares a call
-                # of ``_Spans.__bool__`` per match.
-                guard = protected if protected else None
-                for found_match in rule.compiled.finditer(content, first):
-                    start, end = found_match.span(group)
-                    if start >= bound:
-                        break
-                    if (
-                        start < 0
-                        or start == end
-                        or (guard is not None and guard.overlaps(start, end, touching=pii))
-                        or allowed(value := content[start:end])
-                        or (validate is not None and not validate(value))
-                    ):
-                        # Vetoed: go on as the exact loop would, one
-                        # character on (no second call of ``validate``).
-                        pos = found_match.start() + 1
-                        match = search(content, pos) if pos <= len(content) else None
-                        break
-                    found.append((start, end, index))
             while match is not None:
                 start, end = match.span(group)
                 if limit is not None and start >= limit:
@@ -602,55 +572,39 @@ class _Run:
             for start, end, _ in spans:
                 if start < limit and end > commit:
                     commit = end
-        # This loop runs once per replacement (a JSON listing holds a hundred
-        # thousand e-mail addresses), so what depends only on the rule is
-        # looked up when the rule changes, and known pseudonyms come straight
-        # from the table rather than through two method calls.
         out: list[str] = []
-        append = out.append
         pos = 0
-        known = self.known
-        pseudonym = self.pseudonym
-        tally: dict[str, int] = {}
-        last = len(content) - 1
-        unsettled = self.unsettled
-        current: Rule | None = None
-        secret = fold = False
-        tag = kind = name = ""
+        counts = self.counts
         for start, end, rule in spans:
             if start >= commit:
                 break
-            if rule is not current:
-                current = rule
-                name = rule.name
-                secret = rule.kind == "secret"
-                tag = f"[REDACTED:{name}]"
-                kind = rule.pseudonym_kind
-                fold = rule.fold_case
-            append(content[pos:start])
-            if secret:
-                new = tag
+            quote = strings is not None and not strings.overlaps(start, end)
+            out.append(content[pos:start])
+            value = content[start:end]
+            if rule.kind == "secret":
+                new = f"[REDACTED:{rule.name}]"
             else:
-                key = content[start:end].lower() if fold else content[start:end]
-                new = known.get((kind, key)) or pseudonym(kind, key)
-            if strings is not None and not strings.overlaps(start, end):
+                key = value.lower() if rule.fold_case else value
+                new = self.pseudonym(rule.pseudonym_kind, key)
+            if quote:
                 new = f'"{new}"'
-            append(new)
-            tally[name] = tally.get(name, 0) + 1
+            out.append(new)
+            if counts is not None:
+                counts[rule.name] += 1
             pos = end
             if limit is None and rule.block_end is not None:
-                self._maybe_open_block(rule, content[start:end], content[end:])
-            elif limit is not None and end == len(content) and secret:
+                self._maybe_open_block(rule, value, content[end:])
+            elif limit is not None and end == len(content) and rule.kind == "secret":
                 self.state.continuation = rule
-            if not unsettled and (
-                (start > 0 and content[start - 1] not in _INERT)
-                or (end <= last and content[end] not in _INERT)
-            ):
-                unsettled = True
-        append(content[pos:commit])
-        self.unsettled = unsettled
-        if self.counts is not None:
-            self.counts.update(tally)
+        out.append(content[pos:commit])
+        if not self.unsettled:
+            last = len(content) - 1
+            for start, end, _ in spans:
+                if (start > 0 and content[start - 1] not in _INERT) or (
+                    end <= last and content[end] not in _INERT
+                ):
+                    self.unsettled = True
+                    break
         return "".join(out), commit
 
     def _maybe_open_block(self, rule: Rule, value: str, rest: str) -> None:

@@ -13,7 +13,6 @@ import hmac
 import re
 import secrets
 import threading
-from collections.abc import Mapping
 
 _KIND = re.compile(r"[a-z0-9_]+(?:-[a-z0-9_]+)*")
 
@@ -48,15 +47,6 @@ class Pseudonyms:
                 self._mapping[tag] = value
             self._by_value[(kind, value)] = tag
             return tag
-
-    @property
-    def known(self) -> Mapping[tuple[str, str], str]:
-        """``(kind, value)`` to pseudonym for every value seen so far.
-
-        The live table, for hot loops that look a value up before calling
-        :meth:`get` (reading it needs no lock: entries are only ever added).
-        """
-        return self._by_value
 
     def mapping(self) -> dict[str, str]:
         with self._lock:
