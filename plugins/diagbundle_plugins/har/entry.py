@@ -54,13 +54,19 @@ def sanitize_entry(entry: Any, scrub: Scrubber, index: int) -> dict[str, Any]:
             out[key] = _response(value, scrub)
         elif key == "_webSocketMessages":
             out[key] = sanitize_websocket(value, scrub)
-        elif key == "comment":
-            scrub.counts["har-comment"] += 1
-        elif key in _PLAIN:
-            out[key] = value
         else:
-            out[key] = sanitize_any(value, scrub)
+            _other_field(out, key, value, scrub)
     return out
+
+
+def _other_field(out: dict[str, Any], key: str, value: Any, scrub: Scrubber) -> None:
+    """A field with no rule of its own: a comment is dropped, a plain value kept, the rest walked."""
+    if key == "comment":
+        scrub.counts["har-comment"] += 1
+    elif key in _PLAIN:
+        out[key] = value
+    else:
+        out[key] = sanitize_any(value, scrub)
 
 
 def _request(request: dict[str, Any], scrub: Scrubber) -> dict[str, Any]:
@@ -78,12 +84,8 @@ def _request(request: dict[str, Any], scrub: Scrubber) -> dict[str, Any]:
             post = sanitize_post_data(value, scrub)
             if post is not None:
                 out[key] = post
-        elif key == "comment":
-            scrub.counts["har-comment"] += 1
-        elif key in _PLAIN:
-            out[key] = value
         else:
-            out[key] = sanitize_any(value, scrub)
+            _other_field(out, key, value, scrub)
     for key in ("headers", "cookies", "queryString"):
         out.setdefault(key, [])
     return out
@@ -100,12 +102,8 @@ def _response(response: dict[str, Any], scrub: Scrubber) -> dict[str, Any]:
             out[key] = _cookies(value, scrub)
         elif key == "content":
             out[key] = sanitize_content(value, scrub, "response")
-        elif key == "comment":
-            scrub.counts["har-comment"] += 1
-        elif key in _PLAIN:
-            out[key] = value
         else:
-            out[key] = sanitize_any(value, scrub)
+            _other_field(out, key, value, scrub)
     for key in ("headers", "cookies"):
         out.setdefault(key, [])
     return out
