@@ -126,15 +126,6 @@ class Store:
         with self._lock:
             return [e for e in self.entries if e.collector == collector]
 
-    def discard(self, collector: str) -> None:
-        """Drop what a collector added (used when its output cannot be trusted)."""
-        with self._lock:
-            gone = [e for e in self.entries if e.collector == collector]
-            self.entries = [e for e in self.entries if e.collector != collector]
-        for entry in gone:
-            if entry.spool is not None:
-                entry.spool.close()
-
     def close(self) -> None:
         with self._lock:
             for entry in self.entries:
