@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import base64
 import json
+from collections import Counter
 
 import pytest
 from diagbundle_plugins.har.format import detect
 from har_helpers import CASES, entry, har, leaks, sanitize_bytes
 
-from diagbundle import FormatError, Redactor
+from diagbundle import FormatError, Redactor, Rule
 
 
 def test_bom_and_har_1_1() -> None:
@@ -147,3 +148,38 @@ def test_detect() -> None:
     assert detect("x.json", b'\xef\xbb\xbf{\n  "log": {\n    "version": "1.2", "entries": [')
     assert not detect("x.json", b'{"logs": {"entries": []}}')
     assert not detect("notes.txt", b"hello")
+
+
+def _body_out(body: str, redactor: Redactor | None = None) -> tuple[str, Counter[str]]:
+    data = har(entry(content={"size": len(body), "mimeType": "application/json", "text": body}))
+    out, counts, _ = sanitize_bytes(data, redactor)
+    return json.loads(out)["log"]["entries"][0]["response"]["content"]["text"], counts
+
+
+def test_secret_key_far_into_a_large_body_is_still_walked() -> None:
+    """Only the start of a body is sampled for secret keys; the rest is checked after the pass."""
+    rows = [{"id": i, "note": "n" * 40} for i in range(3000)] + [{"id": -1, "resetCode": "LATECODE9"}]
+    body = json.dumps(rows)
+    assert body.index("resetCode") > 65536
+    text, counts = _body_out(body)
+    assert "LATECODE9" not in text
+    assert json.loads(text)[-1]["resetCode"].startswith("<secret-")
+    assert counts["har-body"] == 1
+
+
+def test_whole_text_pass_that_crosses_quotes_is_not_kept() -> None:
+    """A match that swallows a quote may leave valid JSON with a member gone; the walk is used then."""
+    rule = Rule("span", r"LEFT[^}]*RIGHT", trigger="left")
+    text, _ = _body_out('{"a": "LEFT", "b": "RIGHT", "c": 1}', Redactor(rules=[rule]))
+    parsed = json.loads(text)
+    assert set(parsed) == {"a", "b", "c"} and parsed["a"] == "[REDACTED:span]"
+
+
+def test_body_redactions_are_counted_once() -> None:
+    """A body first tried as plain text and then walked counts its replacements once."""
+    rows = [{"id": i, "mail": f"user{i}@example.com", "pad": "p" * 40} for i in range(1500)]
+    body = json.dumps([*rows, {"apiKey": "KEYVALUE77"}])
+    assert body.index("apiKey") > 65536
+    text, counts = _body_out(body)
+    assert "@example.com" not in text and "KEYVALUE77" not in text
+    assert counts["email"] == 1500 and counts["har-body"] == 1

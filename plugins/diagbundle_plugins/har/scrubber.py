@@ -57,12 +57,17 @@ class Scrubber:
         self._tags: dict[str, str] = {}
 
     # -- the two primitives ---------------------------------------------------
-    def redact(self, text: str, *, json: bool = False) -> str:
-        """Run the bundle's global redactor over a string that is kept (``json``: a JSON document)."""
+    def redact(self, text: str, *, json: bool = False, counts: Counter[str] | None = None) -> str:
+        """Run the bundle's global redactor over a string that is kept (``json``: a JSON document).
+
+        What it replaces is counted in ``counts``, by default the file's counts.
+        """
+        if counts is None:
+            counts = self.counts
         if not text:
             return text
         if len(text) > _CACHE_MAX_LEN:
-            return self.redactor.redact(text, self.counts, json=json)
+            return self.redactor.redact(text, counts, json=json)
         hit = self._cache.get((text, json))
         if hit is None:
             found: Counter[str] = Counter()
@@ -70,7 +75,7 @@ class Scrubber:
             if len(self._cache) < _CACHE_MAX_ITEMS:
                 self._cache[(text, json)] = hit
         if hit[1]:
-            self.counts.update(hit[1])
+            counts.update(hit[1])
         return hit[0]
 
     def secret(self, value: str, kind: str) -> str:
@@ -142,17 +147,20 @@ class Scrubber:
 
         A document with no escapes, URLs, JWTs, JSON inside strings or
         secret keys (most API responses) needs only the global pass, over
-        the text as it is, so it keeps its formatting. Any other document is
-        walked first (secret keys, URLs, JWTs, nested JSON; strings with
-        escapes or non-ASCII redacted decoded), written again by
-        ``json.dumps``, which spells every printable ASCII character as
-        itself, and then given the global pass: a secret hidden behind an
-        escape in the input (``\\u0041KIA...``) is plain text by then, and a
-        JWT the walk defanged keeps its claims.
+        the text as it is, so it keeps its formatting: see
+        :func:`_whole_text_was_enough`. Any other document is walked first
+        (secret keys, URLs, JWTs, nested JSON; strings with escapes or
+        non-ASCII redacted decoded), written again by ``json.dumps``, which
+        spells every printable ASCII character as itself, and then given the
+        global pass: a secret hidden behind an escape in the input
+        (``\\u0041KIA...``) is plain text by then, and a JWT the walk
+        defanged keeps its claims.
         """
-        if _plain_json(text):
-            redacted = self._redact_document(text)
-            if redacted is not None:
+        if _may_be_plain(text):
+            found: Counter[str] = Counter()  # counted only if this attempt is kept
+            redacted = self.redact(text, counts=found)
+            if _whole_text_was_enough(text, redacted):
+                self.counts.update(found)
                 return redacted
         try:
             data = json.loads(text)
@@ -162,22 +170,10 @@ class Scrubber:
             return None
         walked = self.json_value(data, False, "har-body", 0)
         written = json.dumps(walked, ensure_ascii=False, separators=(",", ":"))
-        return self._redact_document(written) or self.redact(written, json=True)
-
-    def _redact_document(self, text: str) -> str | None:
-        """The global pass over a JSON document in text mode, if the result is still JSON.
-
-        Text mode finds everything JSON mode does (JSON mode only fits each
-        match inside its string) and costs far less on a megabyte of JSON
-        with a hundred thousand strings; where a match did break the
-        document, ``None`` tells the caller to use JSON mode.
-        """
-        redacted = self.redact(text)
-        try:
-            parsed = json.loads(redacted)
-        except ValueError:
-            return None
-        return redacted if isinstance(parsed, (dict, list)) else None
+        redacted = self.redact(written)
+        if _keys_if_same_strings(written, redacted) is None:
+            return self.redact(written, json=True)
+        return redacted
 
     def json_value(self, value: Any, secret: bool, kind: str, depth: int) -> Any:
         """Walk parsed JSON: values under secret keys are replaced, strings checked.
@@ -261,18 +257,53 @@ _SECRET_NAMES: dict[str, bool] = {}
 _SECRET_NAMES_MAX = 100_000
 
 
-#: A key in JSON text without backslashes (the only case it is used for).
-_JSON_KEY = re.compile(r'"([^"]*)"\s*:')
+def _may_be_plain(text: str) -> bool:
+    """No escapes, URLs, JWTs or JSON inside strings: the whole-text pass may be all it needs.
 
-
-def _plain_json(text: str) -> bool:
-    """True for a JSON document the whole-text pass fully covered.
-
-    No escapes (so every string was seen as it is), no URL, JWT or JSON
-    inside strings, and no key that names a secret: walking it would change
-    nothing. Only keys can be followed by a colon, so the scan finds them all.
+    The keys of the document's start are looked at too: a listing whose
+    rows have a secret key shows one there, and is walked at once rather
+    than redacted as text in vain (whether every key is harmless is only
+    known after the pass, from :func:`_whole_text_was_enough`).
     """
-    if "\\" in text or "://" in text or "eyJ" in text or '"{' in text or '"[' in text:
+    if not (text.lstrip()[:1] in ("{", "[") and "\\" not in text and "://" not in text
+            and "eyJ" not in text and '"{' not in text and '"[' not in text):
         return False
-    keys = set(_JSON_KEY.findall(text))
-    return bool(keys) and not any(is_secret_name(k) for k in keys)
+    return not any(is_secret_name(k) for k in set(_JSON_KEY.findall(text, 0, _KEY_SAMPLE)))
+
+
+#: A key in JSON text without backslashes (only keys are followed by a colon).
+_JSON_KEY = re.compile(r'"([^"]*)"\s*:')
+#: How much of a document's start :func:`_may_be_plain` reads keys from.
+_KEY_SAMPLE = 1 << 16
+
+
+def _whole_text_was_enough(original: str, redacted: str) -> bool:
+    """True when the global pass over a :func:`_may_be_plain` document covered it fully.
+
+    Its keys must hold no tag (a key the pass changed, whose original cannot
+    be judged) and none may name a secret: walking the document would then
+    have changed nothing.
+    """
+    keys = _keys_if_same_strings(original, redacted)
+    return keys is not None and bool(keys) and not any(_MARKER.search(k) or is_secret_name(k) for k in keys)
+
+
+def _keys_if_same_strings(original: str, redacted: str) -> set[str] | None:
+    """The keys of ``redacted`` if the text-mode pass left it JSON with the same strings, else None.
+
+    Text mode finds everything JSON mode does (JSON mode only fits each
+    match inside its string) and costs far less on a megabyte of JSON with
+    a hundred thousand strings, but a match may cross a string's quotes. No
+    replacement took a quote (tags never hold one, so the count of quotes
+    tells) and none fell outside a string (a tag is never valid JSON there,
+    so the parse tells). The parse collects the keys in C (``object_hook``
+    is a set's ``update``) and builds nothing else.
+    """
+    if redacted.count('"') != original.count('"'):
+        return None
+    keys: set[str] = set()
+    try:
+        json.loads(redacted, object_hook=keys.update)
+    except ValueError:
+        return None
+    return keys

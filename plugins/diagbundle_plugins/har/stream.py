@@ -1,29 +1,24 @@
 """Reading a HAR of any size and writing its sanitized twin, entry by entry.
 
-ijson (C backend) parses incrementally: the small parts of ``log`` (version,
-creator, pages, ...) are built from its events in Python, and the entries
-array is handed to ijson's C item builder, so one entry at a time is in
-memory and the per-event work stays in C. Output goes to a spooled temporary
-file and is only yielded once the whole input has parsed: a truncated or
-invalid file raises :class:`~diagbundle.FormatError` before a single byte
-comes out, so no consumer can ever see a half-sanitized HAR.
+:class:`~diagbundle_plugins.har.jsonreader.JsonReader` walks the outer
+structure and parses one entry at a time in C, so one entry is in memory at
+a time. Output goes to a spooled temporary file and is only yielded once the
+whole input has parsed: a truncated or invalid file raises
+:class:`~diagbundle.FormatError` before a single byte comes out, so no
+consumer can ever see a half-sanitized HAR.
 """
 
 from __future__ import annotations
 
-import functools
-import itertools
 import json
-import operator
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterator
 from typing import IO, TYPE_CHECKING, Any
 
-import ijson
-
 from diagbundle import FormatError
 from diagbundle_plugins.har.entry import sanitize_entry, sanitize_page
+from diagbundle_plugins.har.jsonreader import JsonError, JsonReader
 from diagbundle_plugins.har.scrubber import Scrubber
 from diagbundle_plugins.har.walk import sanitize_any
 
@@ -31,13 +26,8 @@ if TYPE_CHECKING:
     from diagbundle import Redactor
 
 BOM = b"\xef\xbb\xbf"
-READ_SIZE = 1 << 20  # ijson slows down sharply on large strings with its 64 KiB default
 SPOOL_IN_MEMORY = 8 << 20
 OUT_CHUNK = 1 << 20
-_END_ENTRIES = ("log.entries", "end_array", None)
-_CONTAINER_END = {"start_map": "end_map", "start_array": "end_array"}
-
-Event = tuple[str, str, Any]
 
 
 class _Prefixed:
@@ -70,8 +60,8 @@ def sanitize_har(
     scrub = scrubber or Scrubber(redactor, counts, keep_bodies=keep_bodies)
     with tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY, prefix="diagbundle-har-") as spool:
         try:
-            _sanitize(_open(source), scrub, spool)
-        except ijson.JSONError as err:
+            _sanitize(JsonReader(_open(source)), scrub, spool)
+        except JsonError as err:
             raise FormatError(f"not a valid HAR file: {_json_error(err)}") from None
         except UnicodeDecodeError:
             raise FormatError("not a valid HAR file: not UTF-8 text") from None
@@ -82,12 +72,10 @@ def sanitize_har(
             yield chunk
 
 
-def _json_error(err: Exception) -> str:
-    text = str(err).strip().splitlines()
-    message = text[0] if text else type(err).__name__
-    if isinstance(err, ijson.IncompleteJSONError) and "premature" in message.lower():
+def _json_error(err: JsonError) -> str:
+    if err.truncated:
         return "truncated JSON (the file ends too early)"
-    return f"invalid JSON ({message[:120]})"
+    return f"invalid JSON ({str(err)[:120]})"
 
 
 def _open(source: IO[bytes]) -> _Prefixed:
@@ -99,53 +87,44 @@ def _open(source: IO[bytes]) -> _Prefixed:
     return _Prefixed(head, source)
 
 
-def _sanitize(reader: _Prefixed, scrub: Scrubber, out: IO[bytes]) -> None:
-    events: Iterator[Event] = ijson.parse(reader, use_float=True, buf_size=READ_SIZE)
-    first = next(events, None)
-    if first is None:
+def _sanitize(reader: JsonReader, scrub: Scrubber, out: IO[bytes]) -> None:
+    first = reader.peek()
+    if first == "":
         raise FormatError("not a valid HAR file: it is empty")
-    if first[1] != "start_map":
+    if first != "{":
         raise FormatError("not a HAR file: the top level is not a JSON object")
+    reader.expect("{", "an object")
     out.write(b"{")
     seen_log = False
-    for prefix, event, value in events:
-        if event == "end_map" and prefix == "":
-            break
-        if event != "map_key":  # pragma: no cover - ijson always sends a key here
-            raise FormatError("not a valid HAR file: unexpected JSON structure")
-        if value == "log":
-            kind = next(events)
-            if kind[1] != "start_map":
-                raise FormatError('not a HAR file: "log" is not an object')
-            if seen_log:
-                raise FormatError('not a HAR file: two "log" objects')
-            out.write(b'"log":{')
-            _log(events, scrub, out)
-            out.write(b"}")
-            seen_log = True
-        else:
+    for key in reader.members():
+        if key != "log":
             # Top-level keys besides "log" are not HAR; they are not carried over.
-            _build(events, next(events))
+            reader.value()
             scrub.counts["har-field-dropped"] += 1
+            continue
+        if reader.peek() != "{":
+            raise FormatError('not a HAR file: "log" is not an object')
+        if seen_log:
+            raise FormatError('not a HAR file: two "log" objects')
+        reader.expect("{", "an object")
+        out.write(b'"log":{')
+        _log(reader, scrub, out)
+        out.write(b"}")
+        seen_log = True
+    reader.end()
     if not seen_log:
         raise FormatError('not a HAR file: no "log" object')
-    for _ in events:  # trailing data after the object is an error ijson reports here
-        pass
     out.write(b"}\n")
 
 
-def _log(events: Iterator[Event], scrub: Scrubber, out: IO[bytes]) -> None:
+def _log(reader: JsonReader, scrub: Scrubber, out: IO[bytes]) -> None:
     written: list[str] = []
-    for prefix, event, value in events:
-        if event == "end_map" and prefix == "log":
-            break
-        key = value
-        start = next(events)
+    for key in reader.members():
         if key == "entries":
             _write_key(out, key, written)
-            _entries(events, start, scrub, out)
+            _entries(reader, scrub, out)
             continue
-        built = _build(events, start)
+        built = reader.value()
         if key == "comment":
             scrub.counts["har-comment"] += 1
             continue
@@ -179,38 +158,21 @@ def _write_key(out: IO[bytes], key: str, written: list[str]) -> None:
     written.append(key)
 
 
-def _entries(events: Iterator[Event], start: Event, scrub: Scrubber, out: IO[bytes]) -> None:
-    if start[1] == "null":
+def _entries(reader: JsonReader, scrub: Scrubber, out: IO[bytes]) -> None:
+    """The entries array, one entry parsed, sanitized and written at a time."""
+    char = reader.peek()
+    if char == "n" and reader.value() is None:
         out.write(b"[]")
         return
-    if start[1] != "start_array":
+    if char != "[":
         raise FormatError('not a HAR file: "entries" is not a list')
+    reader.expect("[", "a list")
     out.write(b"[")
-    inner = itertools.takewhile(functools.partial(operator.ne, _END_ENTRIES), events)
-    for index, entry in enumerate(ijson.items(inner, "log.entries.item")):
+    for index, _ in enumerate(reader.items()):
         out.write(b"\n" if index == 0 else b",\n")
-        out.write(_dumps(sanitize_entry(entry, scrub, index)))
+        out.write(_dumps(sanitize_entry(reader.value(), scrub, index)))
         scrub.entries += 1
     out.write(b"\n]")
-
-
-def _build(events: Iterator[Event], start: Event) -> Any:
-    """Build one (small) JSON value from its events, ``start`` being its first."""
-    builder = ijson.ObjectBuilder()
-    builder.event(start[1], start[2])
-    end = _CONTAINER_END.get(start[1])
-    if end is None:
-        return builder.value
-    depth = 1
-    for _, event, value in events:
-        builder.event(event, value)
-        if event == start[1]:
-            depth += 1
-        elif event == end:
-            depth -= 1
-            if depth == 0:
-                break
-    return builder.value
 
 
 #: Containers this deep (an entry, its request and response, their header
