@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from diagbundle.redaction import Redactor
 from diagbundle.redaction.engine import _json_scan, _Spans
-from diagbundle.redaction.prefilter import load_hyperscan, project
+from diagbundle.redaction.prefilter import SINGLE_MATCH_MIN, load_hyperscan, project
 
 
 def _disjoint(cuts: list[int]) -> list[tuple[int, int]]:
@@ -109,6 +109,28 @@ def test_hyperscan_candidates_of_a_block_equal_those_of_its_lines() -> None:
             expected[offset + start] = expected.get(offset + start, 0) | mask
         offset += len(line) + 1
     assert prefilter.candidates(project(block)) == expected
+
+
+_LINE_PIECES = st.sampled_from(["a@example.org", " ", "token=", "10.0.0.1", "ghp_" + "A" * 36, "x",
+                                 "password: ", "AKIA" + "B" * 16, ":", "::1", "\u00e9", "Bearer "])
+
+
+@pytest.mark.parametrize("engine", ["python", "hyperscan"])
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_LINE_PIECES, max_size=60), st.booleans())
+def test_mask_of_a_line_is_the_union_of_its_candidates(engine: str, pieces: list[str], long: bool) -> None:
+    """``mask`` (a long line: each trigger reported once) and ``candidates`` agree."""
+    if engine == "hyperscan" and load_hyperscan() is None:
+        pytest.skip("Hyperscan is not installed")
+    prefilter = Redactor(key=b"s" * 32, username=False, hostname=False, engine=engine)._snapshot().prefilter
+    line = "".join(pieces)
+    if long:  # past the length where Hyperscan switches to its report-once database
+        line = "y" * SINGLE_MATCH_MIN + line
+    projected = project(line)
+    union = 0
+    for mask in prefilter.candidates(projected).values():
+        union |= mask
+    assert prefilter.mask(projected) == union
 
 
 def _json_scan_reference(content: str, state: int, stop: int) -> tuple[list[tuple[int, int]], int]:

@@ -26,6 +26,10 @@ class Prefilter(Protocol):
 
     def candidates(self, projected: bytes) -> Candidates: ...
 
+    def mask(self, projected: bytes) -> int:
+        """The rules whose trigger fires anywhere in ``projected`` (one line, or any text)."""
+        ...
+
 
 def project(text: str) -> bytes:
     """The text as the prefilters see it: lower-case ASCII, ``?`` for the rest."""
@@ -182,6 +186,13 @@ class PythonPrefilter:
             by_prefix[key] = ([*parts, part], masks | mask)
         return [(_compile_bytes("|".join(p)), mask) for p, mask in by_prefix.values()]
 
+    def mask(self, projected: bytes) -> int:
+        mask = 0
+        for pattern, pattern_mask in self._scans:
+            if pattern_mask & ~mask and pattern.search(projected) is not None:
+                mask |= pattern_mask
+        return mask
+
     def candidates(self, projected: bytes) -> Candidates:
         found: Candidates = {}
         rfind, find = projected.rfind, projected.find
@@ -208,6 +219,9 @@ class ExhaustivePrefilter:
     def __init__(self, triggers: Sequence[tuple[str, ...]]) -> None:
         self._mask = (1 << len(triggers)) - 1
 
+    def mask(self, projected: bytes) -> int:
+        return self._mask
+
     def candidates(self, projected: bytes) -> Candidates:
         found: Candidates = {0: self._mask}
         start = projected.find(b"\n") + 1
@@ -215,6 +229,10 @@ class ExhaustivePrefilter:
             found[start] = self._mask
             start = projected.find(b"\n", start) + 1
         return found
+
+
+#: Shortest text :meth:`HyperscanPrefilter.mask` scans with its report-once database.
+SINGLE_MATCH_MIN = 64 << 10
 
 
 class HyperscanPrefilter:
@@ -246,10 +264,13 @@ class HyperscanPrefilter:
                     supported[trigger] = mask
             self._db = self._compile(supported)
         self._masks = list(supported.values())
+        self._supported = supported
+        self._single: Any = None  # the same triggers, each reported once a scan (see mask())
+        self._single_lock = threading.Lock()
         self._rest = PythonPrefilter.from_groups(rest)
         self._local = threading.local()
 
-    def _compile(self, triggers: dict[str, int]) -> Any:
+    def _compile(self, triggers: dict[str, int], extra_flags: int = 0) -> Any:
         """One database for ``triggers`` (None for none); raises ``hyperscan.error``."""
         if not triggers:
             return None
@@ -258,17 +279,50 @@ class HyperscanPrefilter:
             expressions=[t.encode("ascii") for t in triggers],
             ids=list(range(len(triggers))),
             elements=len(triggers),
-            flags=self._hs.HS_FLAG_CASELESS | self._hs.HS_FLAG_MULTILINE,
+            flags=self._hs.HS_FLAG_CASELESS | self._hs.HS_FLAG_MULTILINE | extra_flags,
         )
         return db
 
-    def _scratch(self) -> Any:
+    def _scratch(self, db: Any, slot: str = "scratch") -> Any:
         # Hyperscan scratch space may not be shared between threads.
-        scratch = getattr(self._local, "scratch", None)
+        scratch = getattr(self._local, slot, None)
         if scratch is None:
-            scratch = self._hs.Scratch(self._db)
-            self._local.scratch = scratch
+            scratch = self._hs.Scratch(db)
+            setattr(self._local, slot, scratch)
         return scratch
+
+    def mask(self, projected: bytes) -> int:
+        """One scan of a database in which each trigger reports at most once.
+
+        A long line (a megabyte of JSON with an e-mail address in every
+        row) makes the per-line database call back into Python once per
+        match; here each trigger calls back once at most. That database is
+        compiled the first time it is needed (tens of milliseconds), since
+        most redactors never see a long line: a shorter text is scanned as
+        :meth:`candidates` does.
+        """
+        if len(projected) < SINGLE_MATCH_MIN:
+            mask = 0
+            for value in self.candidates(projected).values():
+                mask |= value
+            return mask
+        mask = self._rest.mask(projected)
+        if self._db is None:
+            return mask
+        with self._single_lock:
+            if self._single is None:
+                self._single = self._compile(self._supported, self._hs.HS_FLAG_SINGLEMATCH)
+        masks = self._masks
+        fired: list[int] = []
+
+        def on_match(ident: int, start: int, end: int, flags: int, context: object) -> None:
+            fired.append(masks[ident])
+
+        self._single.scan(projected, match_event_handler=on_match,
+                          scratch=self._scratch(self._single, "single_scratch"))
+        for value in fired:
+            mask |= value
+        return mask
 
     def candidates(self, projected: bytes) -> Candidates:
         found = self._rest.candidates(projected)
@@ -294,7 +348,7 @@ class HyperscanPrefilter:
                 line = rfind(b"\n", 0, at) + 1
             found[line] = found.get(line, 0) | masks[ident]
 
-        self._db.scan(projected, match_event_handler=on_match, scratch=self._scratch())
+        self._db.scan(projected, match_event_handler=on_match, scratch=self._scratch(self._db))
         return found
 
 

@@ -178,8 +178,31 @@ def _entries(reader: JsonReader, scrub: Scrubber, out: IO[bytes]) -> None:
 #: Containers this deep (an entry, its request and response, their header
 #: lists) are written one member per line; anything deeper goes on one line.
 LINE_DEPTH = 3
-_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-_ENCODE_ASCII = json.JSONEncoder(ensure_ascii=True, separators=(",", ":")).encode
+
+
+def _encoder(ensure_ascii: bool) -> Callable[[Any], str]:
+    """Compact JSON for one value, with strings and integers taken straight to C.
+
+    ``JSONEncoder.encode`` builds a new C encoder for every call that is not
+    a string; a HAR has a hundred thousand small numbers and header objects.
+    """
+    encode = json.JSONEncoder(ensure_ascii=ensure_ascii, separators=(",", ":")).encode
+    quote = json.encoder.encode_basestring_ascii if ensure_ascii else json.encoder.encode_basestring
+    integer = int.__repr__
+
+    def encode_value(value: Any) -> str:
+        kind = type(value)
+        if kind is str:
+            return quote(value)
+        if kind is int:
+            return integer(value)
+        return encode(value)
+
+    return encode_value
+
+
+_ENCODE = _encoder(ensure_ascii=False)
+_ENCODE_ASCII = _encoder(ensure_ascii=True)
 
 
 def _dumps(value: Any) -> bytes:
@@ -206,10 +229,13 @@ def _dumps(value: Any) -> bytes:
 
 def _lines(value: Any, encode: Callable[[Any], str], depth: int) -> str:
     kind = type(value)
-    if depth < LINE_DEPTH:
-        if kind is dict and value:
+    if depth < LINE_DEPTH and (kind is dict or kind is list) and value:
+        if depth + 1 == LINE_DEPTH:  # the members are written whole: no call per member
+            if kind is list:
+                return "[" + ",\n".join(map(encode, value)) + "]"
+            return "{" + ",\n".join([encode(key) + ":" + encode(item) for key, item in value.items()]) + "}"
+        if kind is dict:
             return "{" + ",\n".join([encode(key) + ":" + _lines(item, encode, depth + 1)
                                       for key, item in value.items()]) + "}"
-        if kind is list and value:
-            return "[" + ",\n".join([_lines(item, encode, depth + 1) for item in value]) + "]"
+        return "[" + ",\n".join([_lines(item, encode, depth + 1) for item in value]) + "]"
     return encode(value)
