@@ -69,7 +69,9 @@ class Format:
 
     ``detect(name, head)`` sees the file name and up to the first 64 KiB.
     ``sanitize(source, job)`` reads the whole input and yields the sanitized
-    bytes; it raises :class:`~diagbundle.errors.FormatError` to fail closed.
+    bytes, as it makes them if it can; it raises
+    :class:`~diagbundle.errors.FormatError` to fail closed, even after some
+    output: the core keeps a step's output only once the step has finished.
     ``text`` says whether the output is text that still goes through the
     global redactor afterwards (it does for HAR; images are binary and are
     handled entirely by their step).

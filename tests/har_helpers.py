@@ -20,13 +20,13 @@ CANARY = CASES / "diagbundle-canary.har"
 EXPECTED = json.loads((CASES / "diagbundle-canary.expected.json").read_text())
 
 
-def sanitize_bytes(data: bytes, redactor: Redactor | None = None, *, keep_bodies: bool = False,
-                   chunks: list[bytes] | None = None) -> tuple[bytes, Counter[str], Scrubber]:
+def sanitize_bytes(data: bytes, redactor: Redactor | None = None, *,
+                   keep_bodies: bool = False) -> tuple[bytes, Counter[str], Scrubber]:
     import io
 
     counts: Counter[str] = Counter()
     scrub = Scrubber(redactor or Redactor(), counts, keep_bodies=keep_bodies)
-    out = chunks if chunks is not None else []
+    out: list[bytes] = []
     for chunk in sanitize_har(io.BytesIO(data), scrub.redactor, counts, scrubber=scrub):
         out.append(chunk)
     return b"".join(out), counts, scrub

@@ -182,3 +182,44 @@ def test_plugin_errors_in_the_manifest_are_redacted(tmp_path: Path) -> None:
     assert_no_secret(bundle.result.path.read_bytes())
     (broken,) = [p for p in bundle.manifest["plugins"] if p["status"] == "failed"]
     assert broken["error"].startswith("diagbundle_register_collectors: RuntimeError: cannot read")
+
+
+def test_format_that_fails_after_some_output_leaves_nothing_behind(tmp_path: Path) -> None:
+    """A format step may stream; only a run it finishes reaches the bundle."""
+    from collections.abc import Iterator
+    from typing import IO
+
+    from diagbundle import Context, Format, FormatError, FormatJob
+
+    def sanitize(source: IO[bytes], job: FormatJob) -> Iterator[bytes]:
+        for line in source:
+            if line.startswith(b"BAD"):
+                raise FormatError("a bad line")
+            yield line
+
+    (tmp_path / "good.half").write_bytes(b"line 1\n" * 1000)
+    (tmp_path / "bad.half").write_bytes(b"PARTIAL-OUTPUT\n" * 1000 + b"BAD\n")
+
+    def collect(ctx: Context) -> None:
+        for name in ("bad.half", "good.half"):
+            try:
+                ctx.add_file(name, tmp_path / name)
+            except FormatError:
+                ctx.summary(f"{name} failed")
+
+    class Plugin:
+        @hookimpl
+        def diagbundle_register_formats(self, register: Callable[[Format], None]) -> None:
+            register(Format("half", "Fails on a BAD line", lambda name, head: name.endswith(".half"),
+                            sanitize, media_type="text/plain", text=True))
+
+        @hookimpl
+        def diagbundle_register_collectors(self, register: Callable[[Collector], None]) -> None:
+            register(Collector("halves", "Adds two files", collect))
+
+    bundle = build_bundle(tmp_path, plugins=[Plugin()], only="halves")
+    assert "halves/good.half" in bundle.names()
+    assert not [n for n in bundle.names() if "bad" in n]
+    with zipfile.ZipFile(bundle.result.path) as zf:
+        assert not [n for n in zf.namelist() if b"PARTIAL-OUTPUT" in zf.read(n)]
+    assert "bad.half failed" in bundle.text("summary.md")

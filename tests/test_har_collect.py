@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from diagbundle_plugins.har.discover import discover, recent_hars
-from har_helpers import CANARY, all_canaries, leaks
+from har_helpers import CANARY, all_canaries, entry, har, leaks
 
 from diagbundle import UsageError
 from diagbundle.testing import build_bundle
@@ -60,6 +60,23 @@ def test_cli_bad_har_stops_the_run_with_one_line(tmp_path: Path, content: bytes 
     assert message in done.stderr and "Traceback" not in done.stderr
     assert not (tmp_path / "out.zip").exists()
     assert not [p for p in tmp_path.iterdir() if p.suffix == ".zip" or "out" in p.name]
+
+
+def test_har_cut_off_after_megabytes_of_output_reaches_nothing(tmp_path: Path) -> None:
+    """The sanitizer streams: megabytes come out before the cut is found, and none may be kept."""
+    body = json.dumps([{"id": i, "mail": f"user{i}@example.com"} for i in range(2000)])
+    entries = [entry(f"https://example.com/{i}?session=SESSIONCUT{i}",
+                     content={"size": len(body), "mimeType": "application/json", "text": body})
+               for i in range(60)]
+    data = har(*entries)
+    assert len(data) > 4 * 1024 * 1024
+    (tmp_path / "cut.har").write_bytes(data[: len(data) - 200])
+    redacted = _run("redact", "cut.har", cwd=tmp_path)
+    assert redacted.returncode != 0 and redacted.stdout == ""
+    assert "truncated" in redacted.stderr and "Traceback" not in redacted.stderr
+    collected = _run("collect", "--only", "har", "--har", "cut.har", "-o", "out.zip", cwd=tmp_path)
+    assert collected.returncode != 0 and "truncated" in collected.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cut.har"]
 
 
 def test_cli_redact_prints_sanitized_har(tmp_path: Path) -> None:
