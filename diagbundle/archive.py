@@ -102,17 +102,17 @@ def _entry_bytes(entry: Entry, store: Store) -> Iterator[bytes]:
 
 def _read(entry: Entry, store: Store) -> Iterator[bytes]:
     if entry.spool is not None:
-        spool = entry.spool
-        try:
-            yield from iter(lambda: spool.read(CHUNK), b"")
-        finally:
-            spool.close()
-        return
-    assert entry.path is not None
-    with entry.path.open("rb") as fh:
-        raw: Iterable[bytes] = iter(lambda: fh.read(CHUNK), b"")
+        source: IO[bytes] = entry.spool
+    else:
+        assert entry.path is not None
+        source = entry.path.open("rb")
+    with source:
+        raw: Iterable[bytes] = iter(lambda: source.read(CHUNK), b"")
         if entry.source == "text":
             raw = store.redactor.stream(raw, entry.counts, json=is_json(entry.media_type))
+        elif entry.spool is not None:  # already redacted, and in memory or a temporary file
+            yield from raw
+            return
         yield from _read_ahead(raw)
 
 

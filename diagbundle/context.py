@@ -76,8 +76,9 @@ class Entry:
     """One file of the bundle, before and after it is written.
 
     ``source`` says where the bytes come from: ``spool`` (already redacted),
-    ``text`` (a path redacted while the zip is written) or ``raw`` (a path
-    copied as is: binary, not scrubbed).
+    ``text`` (a path, or the spooled output of a text format step, redacted
+    while the zip is written) or ``raw`` (a path copied as is: binary, not
+    scrubbed).
     """
 
     arcname: str
@@ -319,10 +320,11 @@ class Context:
         self, fmt: Format, source: IO[bytes], entry: Entry, report: dict[str, Any]
     ) -> Iterable[bytes]:
         job = FormatJob(self.redactor, entry.counts, self.options, report)
-        produced = fmt.sanitize(source, job)
         if fmt.text:
-            return self.redactor.stream(produced, entry.counts, json=is_json(fmt.media_type))
-        return produced
+            # The global text pass runs while the zip is written, in the read-ahead
+            # thread, where it overlaps the deflate of the same bytes.
+            entry.source = "text"
+        return fmt.sanitize(source, job)
 
     def _remaining(self) -> int | None:
         return None if self._max_bytes is None else max(self._max_bytes - self._used, 0)

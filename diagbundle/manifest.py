@@ -117,8 +117,8 @@ def render_summary(
         lines.append("- nothing redacted in collected output")
     if any(e.source != "spool" for e in entries):
         lines.append(
-            "- files attached by path are redacted while the bundle is written: "
-            "their counts are in manifest.json"
+            "- files attached by path, and the output of format steps such as HAR, get their "
+            "last text pass while the bundle is written: the counts of that pass are in manifest.json"
         )
     unscrubbed = [e.arcname for e in entries if not e.scrubbed]
     if unscrubbed:

@@ -177,3 +177,15 @@ def test_body_redactions_are_counted_once() -> None:
     text, counts = _body_out(body)
     assert "@example.com" not in text and "KEYVALUE77" not in text
     assert counts["email"] == 1500 and counts["har-body"] == 1
+
+
+def test_repeated_headers_count_every_time_and_keep_one_tag() -> None:
+    """Header values are worked out once per name and value, but counted on every entry."""
+    headers = [{"name": "X-Api-Key", "value": "REPEATEDKEY1"}, {"name": "Cookie", "value": "sid=SIDVAL9"},
+               {"name": "Accept", "value": "text/html"}]
+    out, counts, _ = sanitize_bytes(har(*[entry(req_headers=headers) for _ in range(3)]))
+    entries = json.loads(out)["log"]["entries"]
+    seen = [{h["name"]: h["value"] for h in e["request"]["headers"]} for e in entries]
+    assert seen[0] == seen[1] == seen[2]
+    assert seen[0]["X-Api-Key"].startswith("<secret-") and seen[0]["Accept"] == "text/html"
+    assert counts["har-header"] == 3 and counts["har-cookie"] == 3

@@ -52,8 +52,9 @@ def save_mapping(bundle_id: str, redactor: Redactor) -> Path:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             os.fchmod(fh.fileno(), 0o600)
-            json.dump(document, fh, ensure_ascii=False, indent=2)
-            fh.write("\n")
+            # One member per line, written by the C encoder (``indent`` would use
+            # the Python one: 60 ms for the 20,000 pseudonyms of a large HAR).
+            fh.write(json.dumps(document, ensure_ascii=False, separators=(",\n  ", ": ")) + "\n")
             fh.flush()
             os.fsync(fh.fileno())
         Path(tmp).replace(path)

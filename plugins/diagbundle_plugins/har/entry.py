@@ -131,7 +131,7 @@ def _headers(items: Any, scrub: Scrubber, *, response: bool) -> list[Any]:
             if key == "name":
                 clean[key] = field
             elif key == "value":
-                clean[key] = header_value(name, value, scrub)
+                clean[key] = scrub.memo((name.lower(), value), header_value, name, value, scrub)
             elif key == "comment":
                 scrub.counts["har-comment"] += 1
             else:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from diagbundle_plugins.har.entropy import looks_like_token
@@ -55,6 +56,7 @@ class Scrubber:
         self.entries = 0
         self._cache: dict[tuple[str, bool], tuple[str, Counter[str] | None]] = {}
         self._tags: dict[str, str] = {}
+        self._memo: dict[tuple[str, str], tuple[str, Counter[str]]] = {}
 
     # -- the two primitives ---------------------------------------------------
     def redact(self, text: str, *, json: bool = False, counts: Counter[str] | None = None) -> str:
@@ -76,6 +78,28 @@ class Scrubber:
                 self._cache[(text, json)] = hit
         if hit[1]:
             counts.update(hit[1])
+        return hit[0]
+
+    def memo(self, key: tuple[str, str], compute: Callable[..., str], *args: Any) -> str:
+        """``compute(*args)``, remembered for ``key``; a hit counts again what the first call counted.
+
+        For fields that repeat across thousands of entries (the same
+        headers on every request), whose result depends on ``key`` alone:
+        pseudonyms are the same for the same value anyway.
+        """
+        hit = self._memo.get(key)
+        if hit is None:
+            outer = self.counts
+            self.counts = Counter()
+            try:
+                result = compute(*args)
+            finally:
+                found, self.counts = self.counts, outer
+            hit = (result, found)
+            if len(self._memo) < _CACHE_MAX_ITEMS and len(key[1]) <= _CACHE_MAX_LEN:
+                self._memo[key] = hit
+        if hit[1]:
+            self.counts.update(hit[1])
         return hit[0]
 
     def secret(self, value: str, kind: str) -> str:
