@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from typing import Any, Protocol
 
 #: line start offset -> bit mask of the rules whose trigger fired in that line
@@ -264,11 +265,19 @@ class HyperscanPrefilter:
                     supported[trigger] = mask
             self._db = self._compile(supported)
         self._masks = list(supported.values())
-        self._supported = supported
-        self._single: Any = None  # the same triggers, each reported once a scan (see mask())
-        self._single_lock = threading.Lock()
+        # The same triggers, each reported once a scan (see mask()). Hyperscan
+        # compiles without the GIL, so a thread builds it beside whatever runs.
+        self._single: Future[Any] = Future()
+        threading.Thread(target=self._compile_single, args=(supported,), daemon=True,
+                         name="diagbundle-hyperscan").start()
         self._rest = PythonPrefilter.from_groups(rest)
         self._local = threading.local()
+
+    def _compile_single(self, triggers: dict[str, int]) -> None:
+        try:
+            self._single.set_result(self._compile(triggers, self._hs.HS_FLAG_SINGLEMATCH))
+        except BaseException as err:  # mask() then falls back to candidates()
+            self._single.set_exception(err)
 
     def _compile(self, triggers: dict[str, int], extra_flags: int = 0) -> Any:
         """One database for ``triggers`` (None for none); raises ``hyperscan.error``."""
@@ -296,33 +305,35 @@ class HyperscanPrefilter:
 
         A long line (a megabyte of JSON with an e-mail address in every
         row) makes the per-line database call back into Python once per
-        match; here each trigger calls back once at most. That database is
-        compiled the first time it is needed (tens of milliseconds), since
-        most redactors never see a long line: a shorter text is scanned as
-        :meth:`candidates` does.
+        match; here each trigger calls back once at most. A shorter text is
+        scanned as :meth:`candidates` does: that costs less than the call.
         """
-        if len(projected) < SINGLE_MATCH_MIN:
+        single = self._single_db(projected)
+        if single is None:
             mask = 0
             for value in self.candidates(projected).values():
                 mask |= value
             return mask
         mask = self._rest.mask(projected)
-        if self._db is None:
-            return mask
-        with self._single_lock:
-            if self._single is None:
-                self._single = self._compile(self._supported, self._hs.HS_FLAG_SINGLEMATCH)
         masks = self._masks
         fired: list[int] = []
 
         def on_match(ident: int, start: int, end: int, flags: int, context: object) -> None:
             fired.append(masks[ident])
 
-        self._single.scan(projected, match_event_handler=on_match,
-                          scratch=self._scratch(self._single, "single_scratch"))
+        single.scan(projected, match_event_handler=on_match, scratch=self._scratch(single, "single_scratch"))
         for value in fired:
             mask |= value
         return mask
+
+    def _single_db(self, projected: bytes) -> Any:
+        """The report-once database if ``projected`` is long enough to use it (and it compiled)."""
+        if self._db is None or len(projected) < SINGLE_MATCH_MIN:
+            return None
+        try:
+            return self._single.result()
+        except self._hs.error:
+            return None
 
     def candidates(self, projected: bytes) -> Candidates:
         found = self._rest.candidates(projected)
