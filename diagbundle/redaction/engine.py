@@ -506,7 +506,12 @@ class _Run:
             index = low.bit_length() - 1
             rule = rules[index]
             search = rule.compiled.search
-            match = search(content)
+            anchor = rule.anchor
+            if anchor is None:
+                match = search(content)
+            else:  # no match starts more than ``reach`` before the next anchor
+                at = content.find(anchor[0])
+                match = None if at < 0 else search(content, max(0, at - anchor[1]))
             if match is None:  # the usual case: the trigger was a false alarm
                 continue
             group = rule.group
@@ -551,7 +556,11 @@ class _Run:
                     pos = end if end > start else start + 1
                 if pos > size:
                     break
-                match = search(content, pos)
+                if anchor is None:
+                    match = search(content, pos)
+                else:
+                    at = content.find(anchor[0], pos)
+                    match = None if at < 0 else search(content, max(pos, at - anchor[1]))
         if not found:
             if limit is None:
                 return content, len(content)
