@@ -153,3 +153,61 @@ def test_discover_without_tty_adds_nothing_and_says_so(tmp_path: Path,
     assert "har/capture.har" in bundle.names()
     assert "added without asking (--yes)" in bundle.text("summary.md")
     bundle.zip.close()
+
+
+def _converse(command: list[str], cwd: Path, env: dict[str, str], answers: dict[str, str]) -> tuple[int, str]:
+    """Run ``command`` on a real pseudo-terminal, answering each prompt that contains a key."""
+    import pty
+    import select
+
+    master, slave = pty.openpty()
+    child = subprocess.Popen(command, cwd=cwd, env=env, stdin=slave, stdout=slave, stderr=slave,
+                             start_new_session=True)
+    os.close(slave)
+    seen = b""
+    pending = dict(answers)
+    deadline = time.monotonic() + 60
+    try:
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([master], [], [], 0.2)
+            if ready:
+                try:
+                    data = os.read(master, 4096)
+                except OSError:  # the child closed the terminal
+                    break
+                if not data:
+                    break
+                seen += data
+                for key in [k for k in pending if f"Include {k}".encode() in seen]:
+                    os.write(master, pending.pop(key).encode() + b"\n")
+            elif child.poll() is not None:
+                break
+        return child.wait(timeout=30), seen.decode(errors="replace")
+    finally:
+        if child.poll() is None:
+            child.kill()
+        os.close(master)
+
+
+def test_discover_asks_on_a_real_terminal(tmp_path: Path) -> None:
+    """--har-discover on a pseudo-terminal: each file is asked about; yes adds it, no leaves it out."""
+    home = tmp_path / "home"
+    downloads = home / "Downloads"
+    downloads.mkdir(parents=True)
+    now = time.time()
+    for name, age in (("wanted.har", 60), ("private.har", 120)):
+        (downloads / name).write_bytes(CANARY.read_bytes())
+        os.utime(downloads / name, (now - age, now - age))
+    env = {**os.environ, "HOME": str(home), "DIAGBUNDLE_LOAD_PLUGINS": "", "TERM": "dumb"}
+    env.pop("XDG_DOWNLOAD_DIR", None)
+    code, transcript = _converse([*CLI, "collect", "--only", "har", "--har-discover", "-o", "out.zip"],
+                                 tmp_path, env, {"wanted.har": "y", "private.har": "n"})
+    assert code == 0, transcript
+    assert "Include wanted.har" in transcript and "Include private.har" in transcript
+    with zipfile.ZipFile(tmp_path / "out.zip") as zf:
+        names = zf.namelist()
+        summary = zf.read("summary.md").decode()
+        text = zf.read("har/wanted.har").decode()
+    assert "har/private.har" not in names
+    assert "you chose `wanted.har`" in summary and "you declined `private.har`" in summary
+    assert leaks(text, all_canaries()) == []

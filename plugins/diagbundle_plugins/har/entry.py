@@ -177,14 +177,40 @@ def _authorization(value: str, scrub: Scrubber) -> str:
     if is_jwt(credential):
         return f"{scheme} {sanitize_jwt(credential, scrub)}"
     if "=" in credential and "," in credential:  # Digest / AWS4: key=value, key=value
-        parts = []
-        for part in credential.split(","):
-            key, eq, val = part.strip().partition("=")
-            keep = key.lower() in ("realm", "algorithm", "qop", "uri", "credential_scope")
-            parts.append(f"{key}{eq}{val if keep else scrub.pseudonym(val)}" if eq else
-                         scrub.pseudonym(part.strip()))
-        return f"{scheme} {', '.join(parts)}"
+        return f"{scheme} {', '.join(_auth_param(part.strip(), scrub) for part in credential.split(','))}"
     return f"{scheme} {scrub.pseudonym(credential)}"
+
+
+#: Digest and AWS Signature v4 parameters that describe the scheme rather than prove anything.
+_AUTH_PARAMS_KEPT = frozenset({"realm", "algorithm", "qop", "nc", "stale", "userhash", "charset",
+                               "signedheaders", "credential_scope"})
+
+
+def _auth_param(part: str, scrub: Scrubber) -> str:
+    """One ``key=value`` or ``key="value"`` of a Digest / AWS4 credential.
+
+    Usernames, nonces, responses and signatures become pseudonyms (of the
+    value without its quotes, so the same user links up elsewhere); the
+    ``uri`` is a URL like any other; an AWS ``Credential`` keeps its scope
+    (date, region, service) but not its key ID. Anything unknown is
+    pseudonymized too.
+    """
+    key, eq, raw = part.partition("=")
+    if not eq:
+        return scrub.pseudonym(part)
+    quote = '"' if len(raw) >= 2 and raw[0] == raw[-1] == '"' else ""
+    value = raw[1:-1] if quote else raw
+    name = key.strip().lower()
+    if name in _AUTH_PARAMS_KEPT:
+        clean = scrub.text(value)
+    elif name == "uri":
+        clean = sanitize_url(value, scrub)
+    elif name == "credential" and "/" in value:
+        key_id, _, scope = value.partition("/")
+        clean = f"{scrub.pseudonym(key_id)}/{scrub.text(scope)}"
+    else:
+        clean = scrub.pseudonym(value) if value else value
+    return f"{key}={quote}{clean}{quote}"
 
 
 def _cookie_header(value: str, scrub: Scrubber) -> str:
