@@ -134,32 +134,27 @@ class JsonReader:
 
     def members(self) -> Iterator[str]:
         """The keys of the object whose ``{`` was just consumed; read each value before the next."""
-        first = True
-        while True:
+        for _ in self._sequence("}"):
             char = self.peek()
-            if char == "}":
-                self._pos += 1
-                return
-            if not first:
-                self.expect(",", "',' or '}'")
-                char = self.peek()
             if char != '"':
                 self._fail("expected a member name in double quotes", truncated=char == "")
             key = self.value()
             self.expect(":", "':'")
             yield key
-            first = False
 
     def items(self) -> Iterator[None]:
         """Once per item of the array whose ``[`` was just consumed; read each before the next."""
+        return self._sequence("]")
+
+    def _sequence(self, close: str) -> Iterator[None]:
+        """Once per element of a container, up to ``close``, with a comma between elements."""
         first = True
         while True:
-            char = self.peek()
-            if char == "]":
+            if self.peek() == close:
                 self._pos += 1
                 return
             if not first:
-                self.expect(",", "',' or ']'")
+                self.expect(",", f"',' or '{close}'")
             yield None
             first = False
 
