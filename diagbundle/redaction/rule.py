@@ -61,7 +61,6 @@ class Rule:
     compiled: re.Pattern[str] = field(init=False, repr=False, compare=False)
     compiled_end: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
     triggers: tuple[str, ...] = field(init=False, repr=False, compare=False)
-    anchor: tuple[str, int] | None = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not RULE_NAME.fullmatch(self.name):
@@ -83,11 +82,15 @@ class Rule:
         object.__setattr__(self, "compiled", compiled)
         object.__setattr__(self, "compiled_end", end)
         object.__setattr__(self, "triggers", () if trig is None else (trig,))
-        object.__setattr__(self, "anchor", _cached_anchor(self.pattern, self.flags))
 
     @property
     def pseudonym_kind(self) -> str:
         return self.label or self.name
+
+    @functools.cached_property
+    def anchor(self) -> tuple[str, int] | None:
+        """See :func:`derive_anchor`; worked out on first use, as most rules never run."""
+        return _cached_anchor(self.pattern, self.flags)
 
 
 def _parser() -> Any:
