@@ -178,3 +178,35 @@ def test_one_rule_matching_thousands_of_times_equals_its_pieces(mode: bool) -> N
     parts = [redactor.redact(json.dumps(r, separators=(",", ":")), json=mode) for r in rows]
     assert whole == "[" + ",".join(parts) + "]"
     assert "@example.org" not in whole and whole.count("<email-") == 2000
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_json_windows_lexed_late_give_what_lexing_each_gives(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """JSON mode leaves the windows of a long line unlexed until a match needs the state."""
+    import random
+
+    from diagbundle.redaction import engine
+
+    rnd = random.Random(seed)
+    words = ['pad "quoted" \\\\ back', "x" * 40, "a@example.org", "token=ghp_" + "B" * 36, "\\n", "é",
+             "plain"]
+    rows = []
+    for i in range(40_000):
+        rows.append({"id": i, "note": " ".join(rnd.choice(words) for _ in range(rnd.randrange(1, 6)))})
+        if i % 9_000 == 0:  # one string that runs across several windows
+            rows.append({"blob": 'q"x\\ ' * 200_000})
+    text = json.dumps(rows)
+    assert len(text) > 4 * engine.WINDOW and "\n" not in text
+
+    def redact() -> bytes:
+        data = text.encode()
+        chunks = [data[i : i + 65_536] for i in range(0, len(data), 65_536)]
+        return b"".join(Redactor(key=b"j" * 32, username=False, hostname=False).stream(chunks, json=True))
+
+    late = redact()
+    monkeypatch.setattr(engine, "JSON_PENDING", 0)
+    assert redact() == late
+    parsed = json.loads(late)
+    assert len(parsed) == len(rows) and "ghp_" + "B" * 36 not in late.decode()

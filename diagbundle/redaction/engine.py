@@ -45,6 +45,8 @@ WINDOW = 1 << 20
 MARGIN = 64 << 10
 #: Lines are batched up to about this many characters per prefilter pass.
 BLOCK = 1 << 20
+#: How much of a long line JSON mode may leave unlexed until a match needs it.
+JSON_PENDING = 8 << 20
 
 #: Characters next to a replacement that cannot have changed whether a
 #: neighbouring match matches (see ``_Run._decide``).
@@ -304,6 +306,9 @@ class _Run:
         #: JSON lexer state at the current position of a long line:
         #: 0 outside a string, 1 inside, 2 inside right after a backslash.
         self.json_state = 0
+        #: Windows the lexer has not been run over yet (see ``_json_state``).
+        self.json_pending: list[tuple[str, int]] = []
+        self.json_pending_size = 0
 
     # -- blocks of complete lines ------------------------------------------------------
     def block(self, text: str) -> str:
@@ -385,7 +390,24 @@ class _Run:
         out += self._tail(content, mask) + ending
         self.mid_line = False
         self.json_state = 0
+        self.json_pending.clear()
+        self.json_pending_size = 0
         return out
+
+    def _json_state(self) -> int:
+        """The JSON lexer state here, once the windows it has not seen are lexed.
+
+        Only a match in JSON mode needs it. Lexing a window of a long JSON
+        line costs milliseconds (a body of escaped JSON has an escape every
+        few characters), and most windows have no match: the lines of a
+        sanitized HAR end before anything needs the state. Windows wait,
+        up to :data:`JSON_PENDING` characters, then are lexed in order.
+        """
+        for piece, stop in self.json_pending:
+            self.json_state = _json_scan(piece, self.json_state, stop)[1]
+        self.json_pending.clear()
+        self.json_pending_size = 0
+        return self.json_state
 
     def _tail(self, content: str, mask: int | None) -> str:
         """Redact the (last) piece of a line, up to its real end."""
@@ -454,7 +476,10 @@ class _Run:
             piece = window[skip:]
             redacted, commit = self._decide(piece, self._mask(piece), limit - skip)
             if self.json:
-                self.json_state = _json_scan(piece, self.json_state, commit)[1]
+                self.json_pending.append((piece, commit))
+                self.json_pending_size += commit
+                if self.json_pending_size > JSON_PENDING:
+                    self._json_state()
             out.append(prefix + redacted)
             pos += skip + commit
         return "".join(out), pos
@@ -542,7 +567,7 @@ class _Run:
                     # merged, so no replacement spans a string's quote; go on
                     # from where the fitted match ends.
                     if strings is None:
-                        strings = _Spans(_json_scan(content, self.json_state, len(content))[0])
+                        strings = _Spans(_json_scan(content, self._json_state(), len(content))[0])
                     fitted = _json_clip(content, start, end, strings)
                     if fitted is None:
                         pos = match.start() + 1
