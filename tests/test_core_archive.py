@@ -27,25 +27,10 @@ from diagbundle.testing import build_bundle
 def bundle_path(tmp_path: Path) -> Path:
     inputs = tmp_path / "in"
     inputs.mkdir()
-    (inputs / "app.log").write_text("started\nuser bob@example.org logged in\n" * 200)
-    (inputs / "shot.png").write_bytes(b"\x89PNG\r\n\x1a\n" + os.urandom(4000))
-    out = tmp_path / "out" / "bundle.zip"
-    out.parent.mkdir()
-    done = harness.run(
-        "collect",
-        "--attach",
-        str(inputs / "app.log"),
-        "--attach",
-        str(inputs / "shot.png"),
-        "--attach-binary",
-        "--only",
-        "attachments,good",
-        "-o",
-        str(out),
-        load="good",
-    )
-    assert done.returncode == 0, done.stderr
-    return out
+    out = tmp_path / "out"
+    out.mkdir()
+    return harness.attachments_bundle(inputs, "started\nuser bob@example.org logged in\n" * 200,
+                                      b"\x89PNG\r\n\x1a\n" + os.urandom(4000), out / "bundle.zip")
 
 
 def test_summary_first_manifest_last(bundle_path: Path) -> None:

@@ -19,24 +19,8 @@ LOCAL_HEADER = struct.Struct("<IHHHHHIIIHH")
 @pytest.fixture(scope="module")
 def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("pristine")
-    (folder / "app.log").write_text("".join(f"line {i}: all is well\n" for i in range(2000)))
-    (folder / "shot.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 16)
-    out = folder / "bundle.zip"
-    done = harness.run(
-        "collect",
-        "--attach",
-        str(folder / "app.log"),
-        "--attach",
-        str(folder / "shot.png"),
-        "--attach-binary",
-        "--only",
-        "attachments,good",
-        "-o",
-        str(out),
-        load="good",
-    )
-    assert done.returncode == 0, done.stderr
-    return out
+    return harness.attachments_bundle(folder, "".join(f"line {i}: all is well\n" for i in range(2000)),
+                                      b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 16, folder / "bundle.zip")
 
 
 @pytest.fixture

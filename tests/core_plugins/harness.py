@@ -72,3 +72,13 @@ def members(path: Path | str) -> dict[str, bytes]:
 def files_in(folder: Path) -> list[str]:
     """Every entry of ``folder`` (hidden ones too: a leftover ``.partial`` counts)."""
     return sorted(p.name for p in folder.iterdir())
+
+
+def attachments_bundle(folder: Path, log_text: str, png_bytes: bytes, out: Path) -> Path:
+    """A bundle of a text log and a PNG attached by path (the PNG as a binary), plus ``good``."""
+    (folder / "app.log").write_text(log_text)
+    (folder / "shot.png").write_bytes(png_bytes)
+    done = run("collect", "--attach", str(folder / "app.log"), "--attach", str(folder / "shot.png"),
+               "--attach-binary", "--only", "attachments,good", "-o", str(out), load="good")
+    assert done.returncode == 0, done.stderr
+    return out
