@@ -96,3 +96,23 @@ def test_sanitized_har_does_not_depend_on_read_size(read_size: int, monkeypatch:
     reference = run()
     monkeypatch.setattr(stream, "JsonReader", functools.partial(JsonReader, read_size=read_size))
     assert run() == reference
+
+
+@pytest.mark.parametrize("c_encoder", [True, False])
+@settings(max_examples=100, deadline=None)
+@given(value=json_values)
+def test_output_encoder_writes_what_json_dumps_writes(c_encoder: bool, value: Any) -> None:
+    """The HAR writer's encoders (one reused C encoder, or the public path) equal ``json.dumps``."""
+    import json.encoder
+
+    saved = getattr(json.encoder, "c_make_encoder", None)
+    if not c_encoder:
+        setattr(json.encoder, "c_make_encoder", None)  # noqa: B010 - private, untyped attribute
+    try:
+        reusable = stream._c_encoder(json.JSONEncoder(), json.encoder.encode_basestring)
+        assert (reusable is not None) == (c_encoder and saved is not None)
+        for ascii_only in (False, True):
+            encode = stream._encoder(ensure_ascii=ascii_only)
+            assert encode(value) == json.dumps(value, ensure_ascii=ascii_only, separators=(",", ":"))
+    finally:
+        setattr(json.encoder, "c_make_encoder", saved)  # noqa: B010
