@@ -109,7 +109,8 @@ def test_output_encoder_writes_what_json_dumps_writes(c_encoder: bool, value: An
     if not c_encoder:
         setattr(json.encoder, "c_make_encoder", None)  # noqa: B010 - private, untyped attribute
     try:
-        reusable = stream._c_encoder(json.JSONEncoder(), json.encoder.encode_basestring)
+        compact = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+        reusable = stream._c_encoder(compact, json.encoder.encode_basestring)
         assert (reusable is not None) == (c_encoder and saved is not None)
         for ascii_only in (False, True):
             encode = stream._encoder(ensure_ascii=ascii_only)
