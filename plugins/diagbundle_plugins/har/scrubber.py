@@ -54,7 +54,7 @@ class Scrubber:
         self.keep_bodies = keep_bodies
         self.request_ids: list[tuple[str, str]] = []
         self.entries = 0
-        self._cache: dict[tuple[str, bool], tuple[str, Counter[str] | None]] = {}
+        self._cache: dict[tuple[str, bool], tuple[str, Counter[str]]] = {}
         self._tags: dict[str, str] = {}
         self._memo: dict[tuple[str, str], tuple[str, Counter[str]]] = {}
 
@@ -70,15 +70,10 @@ class Scrubber:
             return text
         if len(text) > _CACHE_MAX_LEN:
             return self.redactor.redact(text, counts, json=json)
-        hit = self._cache.get((text, json))
-        if hit is None:
-            found: Counter[str] = Counter()
-            hit = (self.redactor.redact(text, found, json=json), found or None)
-            if len(self._cache) < _CACHE_MAX_ITEMS:
-                self._cache[(text, json)] = hit
-        if hit[1]:
-            counts.update(hit[1])
-        return hit[0]
+        return _remembered(self._cache, (text, json), True, counts, self._redact_into, text, json)
+
+    def _redact_into(self, found: Counter[str], text: str, json: bool) -> str:
+        return self.redactor.redact(text, found, json=json)
 
     def memo(self, key: tuple[str, str], compute: Callable[..., str], *args: Any) -> str:
         """``compute(*args)``, remembered for ``key``; a hit counts again what the first call counted.
@@ -87,20 +82,16 @@ class Scrubber:
         headers on every request), whose result depends on ``key`` alone:
         pseudonyms are the same for the same value anyway.
         """
-        hit = self._memo.get(key)
-        if hit is None:
-            outer = self.counts
-            self.counts = Counter()
-            try:
-                result = compute(*args)
-            finally:
-                found, self.counts = self.counts, outer
-            hit = (result, found)
-            if len(self._memo) < _CACHE_MAX_ITEMS and len(key[1]) <= _CACHE_MAX_LEN:
-                self._memo[key] = hit
-        if hit[1]:
-            self.counts.update(hit[1])
-        return hit[0]
+        return _remembered(self._memo, key, len(key[1]) <= _CACHE_MAX_LEN, self.counts,
+                           self._counted_into, compute, *args)
+
+    def _counted_into(self, found: Counter[str], compute: Callable[..., str], *args: Any) -> str:
+        """``compute(*args)`` with everything it counts going to ``found``."""
+        outer, self.counts = self.counts, found
+        try:
+            return compute(*args)
+        finally:
+            self.counts = outer
 
     def secret(self, value: str, kind: str) -> str:
         """Replace a secret value: a JWT is defanged, anything else pseudonymized."""
@@ -270,6 +261,23 @@ class Scrubber:
         if _INTERESTING.search(value):
             return self.text(value)
         return value
+
+
+def _remembered(
+    table: dict[Any, tuple[str, Counter[str]]], key: Any, cacheable: bool, counts: Counter[str],
+    compute: Callable[..., str], *args: Any,
+) -> str:
+    """``compute(found, *args)`` once per ``key`` (while ``table`` has room); what it counted
+    in ``found`` is added to ``counts`` on every call, so a hit counts like the first."""
+    hit = table.get(key)
+    if hit is None:
+        found: Counter[str] = Counter()
+        hit = (compute(found, *args), found)
+        if cacheable and len(table) < _CACHE_MAX_ITEMS:
+            table[key] = hit
+    if hit[1]:
+        counts.update(hit[1])
+    return hit[0]
 
 
 #: Strings the global pass over a whole document may misjudge or that need
