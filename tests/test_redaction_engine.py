@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import Counter
 
@@ -9,7 +10,7 @@ import pytest
 
 from diagbundle.redaction import Redactor, Rule
 from diagbundle.redaction.engine import MARGIN, WINDOW
-from diagbundle.redaction.prefilter import load_hyperscan
+from diagbundle.redaction.prefilter import drop_context, load_hyperscan, split_alternatives
 
 GH = "ghp_" + "a1B2c3D4e5F6g7H8i9J0" * 2  # 44 chars after the prefix
 SECRET_LINE = f"export GITHUB_TOKEN={GH}\n"
@@ -251,3 +252,24 @@ def test_concurrent_streams_share_one_redactor(engine: str) -> None:
     with ThreadPoolExecutor(4) as pool:
         results = list(pool.map(work, [97, 4096, 65536, 13] * 2))
     assert all(result == expected for result in results)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "alternatives"),
+    [("a|b", ["a", "b"]), ("(a|b)|c", ["(a|b)", "c"]), (r"a\|b|c", [r"a\|b", "c"]),
+     ("[|]|x", ["[|]", "x"]), ("[]|]|x", ["[]|]", "x"]), ("[^]|]|x", ["[^]|]", "x"]),
+     (r"[\]|]|x", [r"[\]|]", "x"]), ("", [""])],
+)
+def test_split_alternatives_only_at_the_top_level(pattern: str, alternatives: list[str]) -> None:
+    """A ``|`` in a group, a class (``]`` first in a class is a literal, as in ``re``) or an escape stays."""
+    re.compile(pattern)  # each case is a real regular expression
+    assert split_alternatives(pattern) == alternatives
+
+
+@pytest.mark.parametrize(
+    ("trigger", "rest"),
+    [("(?:^|[^a-z])token", "token"), ("(?:^[ \\t]*(?:export[ \\t]+)?)pass", "pass"),
+     ("(?:^|[)])x", "x"), ("(?:^|\\))x", "x"), ("token", "token"), ("(?:^|x)", "(?:^|x)")],
+)
+def test_drop_context_removes_the_leading_group_only(trigger: str, rest: str) -> None:
+    assert drop_context(trigger) == rest

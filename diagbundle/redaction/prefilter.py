@@ -10,9 +10,10 @@ path and the pure-Python path give byte-identical output.
 
 from __future__ import annotations
 
+import itertools
 import re
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future
 from typing import Any, Protocol
 
@@ -46,36 +47,44 @@ def _group_triggers(triggers: Sequence[tuple[str, ...]]) -> dict[str, int]:
     return groups
 
 
+def _structure(pattern: str) -> Iterator[tuple[int, str, int]]:
+    """Each character of a regex outside escapes and character classes.
+
+    Yields its index, itself, and how many groups are open before it. A
+    ``]`` straight after ``[`` or ``[^`` is a literal inside the class, as
+    in ``re``.
+    """
+    depth = 0
+    opened = -1  # where the open character class starts, or -1
+    escaped = False
+    for index, ch in enumerate(pattern):
+        if escaped:
+            escaped = False
+        elif ch == "\\":
+            escaped = True
+        elif opened >= 0:
+            first = opened + (2 if pattern[opened + 1 : opened + 2] == "^" else 1)
+            if ch == "]" and index > first:
+                opened = -1
+        elif ch == "[":
+            opened = index
+        else:
+            yield index, ch, depth
+            if ch == "(":
+                depth += 1
+            elif ch == ")":
+                depth -= 1
+
+
 def split_alternatives(pattern: str) -> list[str]:
     """Split a regex at its top-level ``|`` (outside groups, classes and escapes).
 
     ``re`` scans fast only for an expression that starts with a literal, and
     an alternation has no such start; each alternative alone often has.
     """
-    parts: list[str] = []
-    depth = 0
-    in_class = False
-    current: list[str] = []
-    chars = iter(pattern)
-    for ch in chars:
-        if ch == "\\":
-            current.append(ch + next(chars, ""))
-            continue
-        if in_class:
-            in_class = ch != "]" or (current[-1] == "[")
-        elif ch == "[":
-            in_class = True
-        elif ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-        elif ch == "|" and depth == 0:
-            parts.append("".join(current))
-            current = []
-            continue
-        current.append(ch)
-    parts.append("".join(current))
-    return parts
+    cuts = [index for index, ch, depth in _structure(pattern) if ch == "|" and depth == 0]
+    bounds = [-1, *cuts, len(pattern)]
+    return [pattern[start + 1 : end] for start, end in itertools.pairwise(bounds)]
 
 
 _PUNCTUATION = frozenset(":-./\\")
@@ -92,25 +101,9 @@ def drop_context(trigger: str) -> str:
     """
     if not trigger.startswith("(?:^"):
         return trigger
-    depth = 0
-    in_class = False
-    escaped = False
-    for index, ch in enumerate(trigger):
-        if escaped:
-            escaped = False
-        elif ch == "\\":
-            escaped = True
-        elif in_class:
-            in_class = ch != "]" or trigger[index - 1] == "["
-        elif ch == "[":
-            in_class = True
-        elif ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-            if depth == 0:
-                rest = trigger[index + 1 :]
-                return rest or trigger
+    for index, ch, depth in _structure(trigger):
+        if ch == ")" and depth == 1:  # the leading group closes
+            return trigger[index + 1 :] or trigger
     return trigger
 
 
