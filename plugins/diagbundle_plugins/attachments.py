@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from diagbundle import CliOption, Collector, Context, UsageError, hookimpl, looks_binary
+from diagbundle_plugins.paths import read_head
 
 
 def _paths(ctx: Context) -> list[Path]:
@@ -24,15 +25,7 @@ def check(ctx: Context) -> str | None:
     if not paths:
         return "no --attach given"
     for path in paths:
-        if not path.exists():
-            raise UsageError(f"--attach {path}: no such file")
-        if not path.is_file():
-            raise UsageError(f"--attach {path}: not a regular file")
-        try:
-            with path.open("rb") as fh:
-                head = fh.read(8192)
-        except OSError as err:
-            raise UsageError(f"--attach {path}: {err.strerror or err}") from err
+        head = read_head("--attach", path, 8192)
         if looks_binary(head) and not ctx.options.get("attach_binary"):
             raise UsageError(
                 f"--attach {path}: binary file, cannot be redacted "

@@ -18,6 +18,7 @@ from diagbundle import Context, FormatError, UsageError
 from diagbundle_plugins.har import report
 from diagbundle_plugins.har.discover import discover
 from diagbundle_plugins.har.format import detect
+from diagbundle_plugins.paths import read_head
 
 HEAD_SIZE = 64 << 10
 MAX_IDS_IN_SUMMARY = 50
@@ -31,15 +32,7 @@ def _given(ctx: Context) -> list[Path]:
 
 
 def _validate(path: Path) -> None:
-    if not path.exists():
-        raise UsageError(f"--har {path}: no such file")
-    if not path.is_file():
-        raise UsageError(f"--har {path}: not a regular file")
-    try:
-        with path.open("rb") as fh:
-            head = fh.read(HEAD_SIZE)
-    except OSError as err:
-        raise UsageError(f"--har {path}: {err.strerror or err}") from err
+    head = read_head("--har", path, HEAD_SIZE)
     if not detect(path.name, head):
         raise UsageError(f'--har {path}: not a HAR file (expected JSON with a "log" object)')
 
