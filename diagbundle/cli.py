@@ -76,6 +76,8 @@ def build_parser(manager: PluginManager | None = None) -> argparse.ArgumentParse
             kwargs: dict[str, Any] = {"dest": option.dest, "help": option.help, "action": option.action}
             if option.action != "store_true":
                 kwargs["metavar"] = option.metavar
+            if option.action == "store" and option.const is not None:
+                kwargs["nargs"], kwargs["const"] = "?", option.const
             group.add_argument(*option.flags, **kwargs)
     collect.set_defaults(func=cmd_collect)
 

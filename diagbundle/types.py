@@ -91,7 +91,9 @@ class CliOption:
 
     ``dest`` is the keyword of :func:`diagbundle.collect` and the key in
     ``Context.options``. ``action`` is ``"store"`` (one value), ``"append"``
-    (repeatable) or ``"store_true"`` (a flag).
+    (repeatable) or ``"store_true"`` (a flag). ``const`` makes the value of a
+    ``"store"`` option optional: ``--capture-screen`` alone gives ``const``,
+    ``--capture-screen 2`` gives ``"2"``, and leaving it out gives ``default``.
     """
 
     flags: tuple[str, ...]
@@ -101,6 +103,7 @@ class CliOption:
     metavar: str | None = None
     default: Any = None
     name: str = ""
+    const: Any = None
 
     def __post_init__(self) -> None:
         if not self.name:
