@@ -13,7 +13,8 @@ from typing import IO, TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     from diagbundle.context import Context
-    from diagbundle.redaction import Redactor
+    from diagbundle.redaction.view import RedactionView
+    from diagbundle.review import Prompt
 
 
 #: What one collector may produce itself unless it says otherwise (files it
@@ -29,10 +30,15 @@ class Collector:
     to add bytes. ``check`` runs first, serially, before anything is written:
     it returns a reason to skip (``"no display"``) or ``None`` to run, and may
     raise :class:`~diagbundle.errors.UsageError` to stop the whole run (a
-    missing ``--attach`` file). ``plan`` lists the sources the collector would
-    read, for ``--dry-run``. ``timeout`` overrides ``--timeout`` for this
-    collector; ``max_bytes`` is its size budget (``None``: unlimited, for
-    collectors that only add files the user chose).
+    missing ``--attach`` file); what it finds can go to ``collect`` through
+    ``ctx.state``. ``plan`` lists the sources the collector would read, for
+    ``--dry-run``. ``review(ctx, prompt)`` runs after every collector is done
+    and before anything is written: it may show the user what was found and
+    ask (keep or drop each screenshot), through :class:`~diagbundle.review.Prompt`,
+    which answers with the defaults when nobody can be asked. ``timeout``
+    overrides ``--timeout`` for this collector; ``max_bytes`` is its size
+    budget in bytes of content (``None``: unlimited, for collectors that only
+    add files the user chose).
     """
 
     name: str
@@ -43,6 +49,7 @@ class Collector:
     timeout: float | None = None
     max_bytes: int | None = DEFAULT_MAX_BYTES
     needs_network: bool = False
+    review: Callable[[Context, Prompt], None] | None = None
 
 
 @dataclass
@@ -57,7 +64,7 @@ class FormatJob:
     seen, anything worth a line in summary.md.
     """
 
-    redactor: Redactor
+    redactor: RedactionView
     counts: Counter[str] = field(default_factory=Counter)
     options: Mapping[str, Any] = field(default_factory=dict)
     report: dict[str, Any] = field(default_factory=dict)
@@ -94,6 +101,9 @@ class CliOption:
     (repeatable) or ``"store_true"`` (a flag). ``const`` makes the value of a
     ``"store"`` option optional: ``--capture-screen`` alone gives ``const``,
     ``--capture-screen 2`` gives ``"2"``, and leaving it out gives ``default``.
+    ``collector`` names the collector the option feeds: giving the option
+    while that collector is not selected (``--only environment --attach x``)
+    is a usage error, since the user's input would silently stay out.
     """
 
     flags: tuple[str, ...]
@@ -104,6 +114,7 @@ class CliOption:
     default: Any = None
     name: str = ""
     const: Any = None
+    collector: str | None = None
 
     def __post_init__(self) -> None:
         if not self.name:

@@ -79,3 +79,25 @@ def load_mapping(bundle_id: str) -> dict[str, str]:
     ):
         raise UsageError(f"{path}: unreadable mapping: no 'mapping' object")
     return mapping
+
+
+def resolve_bundle_id(given: str) -> str:
+    """``given`` itself, or the id in the manifest when ``given`` is a bundle file."""
+    if not Path(given).is_file():
+        return given
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(given) as zf:
+            bundle_id = json.loads(zf.read("manifest.json")).get("bundle_id")
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile) as err:
+        raise UsageError(f"{given}: not a diagbundle bundle ({err})") from err
+    if not isinstance(bundle_id, str):
+        raise UsageError(f"{given}: its manifest has no bundle id")
+    return bundle_id
+
+
+def tag_order(tag: str) -> tuple[str, int]:
+    """Sort key of a pseudonym: by kind, then by number (``<email-2>`` before ``<email-10>``)."""
+    kind, _, number = tag.strip("<>").rpartition("-")
+    return kind, int(number) if number.isdigit() else 0

@@ -25,7 +25,7 @@ def check(ctx: Context) -> str | None:
     if not paths:
         return "no --attach given"
     for path in paths:
-        head = read_head("--attach", path, 8192)
+        head = read_head("--attach", path)
         if looks_binary(head) and not ctx.options.get("attach_binary"):
             raise UsageError(
                 f"--attach {path}: binary file, cannot be redacted "
@@ -40,7 +40,8 @@ def plan(ctx: Context) -> list[str]:
 
 def collect(ctx: Context) -> None:
     for path in _paths(ctx):
-        name = ctx.add_file(path.name, path, allow_binary=bool(ctx.options.get("attach_binary")))
+        binary = bool(ctx.options.get("attach_binary"))
+        name = ctx.add_file(path.name, path, allow_binary=binary, required=True)
         ctx.summary(f"- `{name}` from `{path.name}`")
 
 
@@ -67,6 +68,7 @@ def diagbundle_register_options(register: Callable[[CliOption], None]) -> None:
             "include a file (log, config), redacted; repeatable",
             action="append",
             metavar="PATH",
+            collector="attachments",
         )
     )
     register(

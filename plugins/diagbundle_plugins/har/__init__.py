@@ -31,7 +31,7 @@ def diagbundle_register_collectors(register: Callable[[Collector], None]) -> Non
 @hookimpl
 def diagbundle_register_options(register: Callable[[CliOption], None]) -> None:
     register(CliOption(("--har",), "har", "include a HAR file, sanitized; repeatable",
-                       action="append", metavar="PATH"))
+                       action="append", metavar="PATH", collector="har"))
     register(CliOption(("--har-keep-bodies",), "har_keep_bodies",
                        "keep JavaScript, HTML and CSS bodies in HAR files (still redacted)",
                        action="store_true"))

@@ -23,7 +23,7 @@ from diagbundle_plugins.har.names import is_secret_name
 from diagbundle_plugins.har.urls import sanitize_url
 
 if TYPE_CHECKING:
-    from diagbundle import Redactor
+    from diagbundle import RedactionView as Redactor
 
 #: The pseudonym kind of every secret value, so a session ID gets one tag
 #: whether it is seen in a cookie, a query string or a JSON body.

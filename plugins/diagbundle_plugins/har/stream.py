@@ -24,7 +24,7 @@ from diagbundle_plugins.har.scrubber import Scrubber
 from diagbundle_plugins.har.walk import sanitize_any
 
 if TYPE_CHECKING:
-    from diagbundle import Redactor
+    from diagbundle import RedactionView as Redactor
 
 BOM = b"\xef\xbb\xbf"
 OUT_CHUNK = 1 << 20

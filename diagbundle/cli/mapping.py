@@ -1,0 +1,44 @@
+"""``diagbundle mapping ID|BUNDLE``: which values a bundle's pseudonyms stand for (this machine only)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from diagbundle.plugins import PluginManager
+
+
+def add_parser(sub: Any, manager: PluginManager | None) -> None:
+    parser = sub.add_parser(
+        "mapping",
+        help="show which values a bundle's pseudonyms stand for",
+        description=(
+            "Print the pseudonym mapping of a bundle made on this machine (<email-1> is "
+            "alice@example.com ...). The mapping never leaves this machine."
+        ),
+    )
+    parser.add_argument("bundle_id", metavar="BUNDLE",
+                        help="the bundle id (from its manifest), or the bundle zip itself")
+    parser.add_argument("--json", action="store_true", help="print the mapping as a JSON object")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace, manager: PluginManager) -> int:
+    """Print a saved mapping: one ``pseudonym<TAB>value`` line each, in order."""
+    from diagbundle.redaction.mapping import load_mapping, resolve_bundle_id, tag_order
+
+    bundle_id = resolve_bundle_id(args.bundle_id)
+    mapping = load_mapping(bundle_id)
+    ordered = dict(sorted(mapping.items(), key=lambda kv: tag_order(kv[0])))
+    if args.json:
+        sys.stdout.write(json.dumps(ordered, indent=2, ensure_ascii=False) + "\n")
+    else:
+        for tag, value in ordered.items():
+            sys.stdout.write(f"{tag}\t{value}\n")
+        if not ordered:
+            sys.stderr.write(f"bundle {bundle_id}: no pseudonyms were used\n")
+    sys.stdout.flush()
+    return 0
