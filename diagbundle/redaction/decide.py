@@ -15,13 +15,16 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from diagbundle.redaction import jsonfit
+from diagbundle.redaction import jsonfit, views
 from diagbundle.redaction.prefilter import Prefilter, project
 from diagbundle.redaction.rule import TAG, Rule
 from diagbundle.redaction.spans import NO_SPANS, Match, Spans, replace, resolve, touches_text
 
 #: How many times a changed line is decided again (see :meth:`Decider.decide`).
 _MAX_PASSES = 4
+#: The prefilter's view trigger, asked again on its own: the exhaustive
+#: reference engine sets every bit, and a view must not depend on the engine.
+_VIEW_TRIGGER = re.compile(views.TRIGGER.encode("ascii"))
 
 
 @dataclass
@@ -56,9 +59,13 @@ class Decider:
         self.carry = carry
         #: A replacement touched a character that may change its neighbours.
         self.unsettled = False
-        # Per call of :meth:`find`, worked out on first need.
-        self._tags: Spans | None = None
+        #: The prefilter's bit for "this line is worth a decoded view".
+        self.view_bit = 1 << len(rules)
+        # The JSON strings of the line being decided, worked out on first need.
         self._strings: Spans | None = None
+        self._tag_cache: tuple[str, Spans] | None = None
+        #: The last :meth:`find` added matches from a decoded view.
+        self._viewed = False
 
     def mask(self, piece: str) -> int:
         """The rules to try on ``piece``, one line or part of one."""
@@ -73,6 +80,8 @@ class Decider:
         redacting twice then changes nothing more. Windows of long lines are
         decided once.
         """
+        if limit is None and "\r" in content[:-1]:
+            return self._by_carriage_return(content)
         self.unsettled = False
         new, commit = self.once(content, mask, limit)
         if limit is not None:
@@ -87,6 +96,17 @@ class Decider:
             new, commit = self.once(content, self.mask(content), None)
         return new, commit
 
+    def _by_carriage_return(self, content: str) -> tuple[str, int]:
+        """A line with a bare ``\r`` inside (old Mac files, progress bars): each piece a line.
+
+        The rules anchored at a line's start then see every piece's start,
+        and no value runs on across the ``\r``.
+        """
+        pieces = content.split("\r")
+        out = [piece if not piece else self.decide(piece, self.mask(piece), None)[0] for piece in pieces]
+        new = "\r".join(out)
+        return (content if new == content else new), len(content)
+
     def once(self, content: str, mask: int, limit: int | None) -> tuple[str, int]:
         """Find, resolve and replace every match in ``content``, one pass.
 
@@ -100,7 +120,7 @@ class Decider:
             if limit is None:
                 return content, len(content)
             return content[:limit], limit
-        spans = resolve(self.rules, found)
+        spans = resolve(self.rules, found, ordered=not self._viewed)
         # Every span starts before the limit and they are disjoint: only the last can cross it.
         commit = len(content) if limit is None else max(limit, spans[-1][1])
         text = replace(content, spans, self.rules, commit, self.pseudonym, self.counts, self._strings)
@@ -116,11 +136,29 @@ class Decider:
         return text, commit
 
     def find(self, content: str, mask: int, limit: int | None) -> list[Match]:
-        """Every accepted match of the rules in ``mask``, minus what a keep rule vouches for."""
-        rules = self.rules
+        """Every accepted match of the rules in ``mask``, minus what a keep rule vouches for.
+
+        A whole line whose view trigger fired is also decided decoded
+        (:mod:`~diagbundle.redaction.views`), its matches mapped back.
+        """
         found: list[Match] = []
         kept: list[Match] = []
-        self._tags = self._strings = None
+        self._strings = None
+        self._viewed = False
+        viewed = mask & self.view_bit
+        self._search_all(content, mask & ~self.view_bit, limit, found, kept, self.lexer is not None)
+        if viewed and limit is None and _VIEW_TRIGGER.search(project(content)):
+            self._view(content, found, kept)
+        if kept and found:
+            vouched = Spans(_merged(kept))
+            found = [m for m in found if not vouched.contains(m[0], m[1])]
+        return found
+
+    def _search_all(
+        self, content: str, mask: int, limit: int | None, found: list[Match], kept: list[Match], fit: bool,
+    ) -> None:
+        """Add the matches of every rule in ``mask`` (keep rules' to ``kept``)."""
+        rules = self.rules
         while mask:
             low = mask & -mask
             mask ^= low
@@ -129,17 +167,47 @@ class Decider:
             match = _search(rule, content, 0)
             if match is None:  # the usual case: the trigger was a false alarm
                 continue
-            self._collect(rule, index, match, content, limit, kept if rule.kind == "keep" else found)
-        if kept and found:
-            vouched = Spans(_merged(kept))
-            found = [m for m in found if not vouched.contains(m[0], m[1])]
-        return found
+            self._collect(rule, index, match, content, limit, kept if rule.kind == "keep" else found, fit)
+
+    def _view(self, content: str, found: list[Match], kept: list[Match]) -> None:
+        """Add the matches of the decoded view of ``content``, mapped back to it."""
+        decoded = views.view(content)
+        if decoded is None:
+            return
+        text = decoded.text
+        in_view: list[Match] = []
+        kept_in_view: list[Match] = []
+        self._search_all(text, self.mask(text) & ~self.view_bit, None, in_view, kept_in_view, False)
+        for target, matches in ((found, in_view), (kept, kept_in_view)):
+            for start, end, index in matches:
+                start, end = decoded.original(start, end)
+                if self.lexer is not None:
+                    if self._strings is None:
+                        self._strings = self.lexer.strings(content)
+                    fitted = jsonfit.clip(content, start, end, self._strings)
+                    if fitted is None:
+                        continue
+                    start, end = fitted
+                target.append((start, end, index))
+                self._viewed = True
+
+    def _tags_of(self, content: str) -> Spans:
+        """The tags already in ``content`` (asked for the same text by each rule that matches)."""
+        cached = self._tag_cache
+        if cached is not None and cached[0] is content:
+            return cached[1]
+        tags = Spans(m.span() for m in TAG.finditer(content)) if _has_tag(content) else NO_SPANS
+        self._tag_cache = (content, tags)
+        return tags
 
     def _collect(
         self, rule: Rule, index: int, match: re.Match[str] | None, content: str, limit: int | None,
-        found: list[Match],
+        found: list[Match], fit: bool,
     ) -> None:
-        """Add the accepted matches of one rule, from its first ``match`` on."""
+        """Add the accepted matches of one rule, from its first ``match`` on.
+
+        ``fit``: JSON mode, each match is fitted to the JSON strings of ``content``.
+        """
         group = rule.group
         validate = rule.validate
         allowed = self.allowed
@@ -148,9 +216,7 @@ class Decider:
         # before that tag replaced its neighbour: leave it, so that
         # redacting twice changes nothing more.
         pii = rule.kind == "pii"
-        if self._tags is None:
-            self._tags = Spans(m.span() for m in TAG.finditer(content)) if _has_tag(content) else NO_SPANS
-        tags = self._tags
+        tags = self._tags_of(content)
         while match is not None:
             start, end = match.span(group)
             if limit is not None and start >= limit:
@@ -164,7 +230,7 @@ class Decider:
                 or (validate is not None and not validate(value))
             ):
                 pos = match.start() + 1
-            elif self.lexer is not None:
+            elif fit and self.lexer is not None:
                 # Fit the match to the JSON around it before anything is
                 # merged, so no replacement spans a string's quote; go on
                 # from where the fitted match ends.

@@ -18,6 +18,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
+from diagbundle.redaction import views
 from diagbundle.redaction.lines import MARGIN, WINDOW, Run
 from diagbundle.redaction.prefilter import Prefilter, make_prefilter
 from diagbundle.redaction.pseudonyms import Pseudonyms
@@ -148,7 +149,8 @@ class Redactor:
                 for index, rule in enumerate(rules):
                     if not rule.triggers:
                         always |= 1 << index
-                prefilter = make_prefilter([r.triggers for r in rules], self._engine)
+                # One more trigger after the rules': a line worth a decoded view.
+                prefilter = make_prefilter([r.triggers for r in rules] + [(views.TRIGGER,)], self._engine)
                 self._compiled = _Compiled(rules, prefilter, always)
             return self._compiled
 

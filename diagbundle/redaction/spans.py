@@ -72,17 +72,18 @@ class Spans:
 NO_SPANS = Spans()
 
 
-def resolve(rules: tuple[Rule, ...], found: list[Match]) -> list[Match]:
+def resolve(rules: tuple[Rule, ...], found: list[Match], *, ordered: bool = True) -> list[Match]:
     """Resolve overlapping matches: the spans to replace, in order.
 
     Overlapping secrets merge into one span named after its longest member
     (ties: the earlier rule), so nothing any secret rule wanted hidden shows.
     PII goes by rule order and never overlaps a secret or earlier PII.
     One rule's matches alone are already in order and never overlap (each
-    search goes on from the end of the last): they are returned as they are.
+    search goes on from the end of the last): they are returned as they are,
+    unless they come from more than one search (``ordered=False``).
     """
     first = found[0][2]
-    if all(index == first for _, _, index in found):
+    if ordered and all(index == first for _, _, index in found):
         return found
     groups: list[list[int]] = []  # [start, end, best index, best length]
     pii: list[Match] = []
