@@ -47,6 +47,10 @@ def diagbundle_register_redaction_rules(register: Callable[[Rule], None]) -> Non
     """Register extra redaction rules; called when a bundle's redactor is built.
 
     Rules apply to every text byte of every bundle, so keep patterns tight.
+    A rule of ``kind="keep"`` replaces nothing: it vouches for text the
+    plugin's own format step wrote (the HAR plugin's defanged JWTs), so the
+    text pass drops any match lying wholly inside it. Its ``validate`` must
+    check the value, not trust it: the same text can come from anywhere.
 
     Example::
 
@@ -55,6 +59,7 @@ def diagbundle_register_redaction_rules(register: Callable[[Rule], None]) -> Non
         @hookimpl
         def diagbundle_register_redaction_rules(register):
             register(Rule("acme-key", r"\\bacme_[A-Za-z0-9]{32}\\b"))
+            register(Rule("acme-sample", r"\\bacme_sample_[0-9]+\\b", kind="keep"))
     """
 
 

@@ -9,17 +9,24 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from diagbundle import CliOption, Collector, Format, hookimpl
+from diagbundle import CliOption, Collector, Format, Rule, hookimpl
 from diagbundle_plugins.har.collector import check, collect, plan
 from diagbundle_plugins.har.format import HAR_FORMAT
+from diagbundle_plugins.har.jwt import DEFANGED_JWT
 from diagbundle_plugins.har.stream import sanitize_har
 
-__all__ = ["HAR_FORMAT", "sanitize_har"]
+__all__ = ["DEFANGED_JWT", "HAR_FORMAT", "sanitize_har"]
 
 
 @hookimpl
 def diagbundle_register_formats(register: Callable[[Format], None]) -> None:
     register(HAR_FORMAT)
+
+
+@hookimpl
+def diagbundle_register_redaction_rules(register: Callable[[Rule], None]) -> None:
+    # The JWTs this plugin defangs are kept by the bundle's text pass (and no other JWT).
+    register(DEFANGED_JWT)
 
 
 @hookimpl
