@@ -19,12 +19,70 @@ CHUNK = 1 << 20
 SPOOL_IN_MEMORY = 4 << 20
 
 
+#: Byte order marks, longest first (the UTF-32 LE mark starts with the UTF-16 LE one).
+_BOMS = (
+    (b"\xff\xfe\x00\x00", "utf-32-le"),
+    (b"\x00\x00\xfe\xff", "utf-32-be"),
+    (b"\xff\xfe", "utf-16-le"),
+    (b"\xfe\xff", "utf-16-be"),
+)
+
+
+def text_encoding(head: bytes) -> str:
+    """The encoding of text that starts with ``head``: ``"utf-8"`` unless it is UTF-16 or UTF-32.
+
+    A byte order mark decides; without one, the pattern of zero bytes does
+    (ASCII-range text in UTF-16 LE has a zero in every odd position), and
+    the guess must then decode cleanly. Windows tools (PowerShell's ``>``,
+    ``reg export``, Event Viewer) write UTF-16 logs that would otherwise be
+    refused as binary, or worse, pass the text pass unread.
+    """
+    for bom, name in _BOMS:
+        if head.startswith(bom):
+            return name
+    sample = head[: 4096 - 4096 % 4]
+    if len(sample) < 8 or sample.count(0) < len(sample) // 4:
+        return "utf-8"
+    lanes = [sample[i::4].count(0) / (len(sample) // 4) for i in range(4)]
+    guesses = []
+    if lanes[1] > 0.9 and lanes[2] > 0.9 and lanes[3] > 0.9:
+        guesses.append("utf-32-le")
+    if lanes[0] > 0.9 and lanes[1] > 0.9 and lanes[2] > 0.9:
+        guesses.append("utf-32-be")
+    if lanes[1] > 0.4 and lanes[3] > 0.4 and lanes[0] < 0.05 and lanes[2] < 0.05:
+        guesses.append("utf-16-le")
+    if lanes[0] > 0.4 and lanes[2] > 0.4 and lanes[1] < 0.05 and lanes[3] < 0.05:
+        guesses.append("utf-16-be")
+    for name in guesses:
+        try:
+            text = sample.decode(name)
+        except UnicodeDecodeError:
+            continue
+        if "\x00" not in text:
+            return name
+    return "utf-8"
+
+
 def looks_binary(data: bytes) -> bool:
     """Guess whether ``data`` (a head, or any chunk of a stream) is binary.
 
-    A NUL byte, or more than 10% of bytes that are not valid UTF-8, means
-    binary: the heuristic ``grep`` and ``git`` use. A character cut by the end
-    of the sample does not count.
+    UTF-16 and UTF-32 text (see :func:`text_encoding`) is text. Otherwise a
+    NUL byte, or more than 10% of bytes that are not valid UTF-8, means
+    binary: the heuristic ``grep`` and ``git`` use. A character cut by the
+    end of the sample does not count.
+    """
+    if not data:
+        return False
+    if text_encoding(data) != "utf-8":
+        return False
+    return binary_in_utf8(data)
+
+
+def binary_in_utf8(data: bytes) -> bool:
+    """:func:`looks_binary` for data meant as UTF-8: a stream already decoded, or past its head.
+
+    A chunk in the middle of a UTF-8 log that happens to look like UTF-16 is
+    binary here: only the head of a file decides its encoding.
     """
     if not data:
         return False

@@ -61,6 +61,8 @@ class Entry:
     then: Callable[[], None] | None = None
     #: True when the collector's budget already paid for ``spool`` (spent as it was staged).
     budgeted: bool = False
+    #: The text encoding the input was read in, when it was not UTF-8 (the member is UTF-8).
+    encoding: str | None = None
     size: int = 0
     sha256: str = ""
     counts: Counter[str] = field(default_factory=Counter)
@@ -237,18 +239,29 @@ class Context:
         text = json.dumps(data, indent=indent, ensure_ascii=False, default=str) + "\n"
         return self.add_stream(name, [text], media_type="application/json")
 
-    def add_stream(self, name: str, chunks: Iterable[bytes | str], *, media_type: str | None = None) -> str:
-        """Add text that arrives in pieces (bytes or str, any chunking).
+    def add_stream(
+        self,
+        name: str,
+        chunks: Iterable[bytes | str],
+        *,
+        media_type: str | None = None,
+        binary: bool = False,
+    ) -> str:
+        """Add content that arrives in pieces (bytes or str, any chunking).
 
         The pieces count against the collector's size budget as they come: a
         collector that floods is cut at the last whole line within its
         budget, the file is marked truncated and the collector stops.
+        ``binary`` content (the user asked for it, as with ``--attach-binary``)
+        is stored as is and listed as not scrubbed.
         """
         self._check()
         arcname = self._claim(name)
-        entry = Entry(arcname, self.collector, media_type or guess_media_type(arcname), spool=_new_spool())
+        default = "application/octet-stream" if binary else "text/plain"
+        entry = Entry(arcname, self.collector, media_type or guess_media_type(arcname, default),
+                      spool=_new_spool(), text=not binary)
         encoded = (c.encode("utf-8", "surrogateescape") if isinstance(c, str) else c for c in chunks)
-        self._spool(entry, encoded)
+        self._spool(entry, encoded, lines=not binary)
         return arcname
 
     def add_file(

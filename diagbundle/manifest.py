@@ -87,6 +87,7 @@ def build_manifest(
             "format": entry.format.name if entry.format is not None else None,
             "truncated": entry.truncated,
             "error": entry.error,
+            "source_encoding": entry.encoding,
             "redactions": dict(sorted(entry.counts.items())),
         }
         for entry in entries

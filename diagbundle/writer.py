@@ -14,6 +14,7 @@ releases the GIL), so the two cores overlap.
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import io
 import queue
@@ -26,7 +27,7 @@ from typing import IO, Any
 
 from zipstream import ZIP_DEFLATED, ZIP_STORED, ZipStream
 
-from diagbundle.content import CHUNK, SPOOL_IN_MEMORY, is_json, looks_binary
+from diagbundle.content import CHUNK, SPOOL_IN_MEMORY, binary_in_utf8, is_json, text_encoding
 from diagbundle.context import Entry, Store
 from diagbundle.errors import DiagbundleError, FormatError
 from diagbundle.redaction.view import RedactionView
@@ -177,7 +178,7 @@ class WriteStage:
             with self._source(entry) as source:
                 raw: Iterable[bytes] = iter(lambda: source.read(CHUNK), b"")
                 if entry.text:
-                    guarded = _text_only(raw, entry, limit, taken)
+                    guarded = _text_only(_as_utf8(raw, entry), entry, limit, taken)
                     chunks: Iterable[bytes] = _read_ahead(
                         self._redactor.stream(guarded, entry.counts, json=is_json(entry.media_type))
                     )
@@ -239,9 +240,38 @@ def _text_only(chunks: Iterable[bytes], entry: Entry, limit: int | None, taken: 
         yield held
 
 
+def _as_utf8(chunks: Iterable[bytes], entry: Entry) -> Iterator[bytes]:
+    """Text in UTF-16 or UTF-32 (by its head: a BOM or the pattern of zero bytes), as UTF-8.
+
+    The member is stored as UTF-8 and says so in its media type; UTF-8 input
+    passes unchanged.
+    """
+    it = iter(chunks)
+    first = next(it, b"")
+    encoding = text_encoding(first)
+    if encoding == "utf-8":
+        if first:
+            yield first
+        yield from it
+        return
+    entry.media_type = f"{entry.media_type.split(';')[0]}; charset=utf-8"
+    entry.encoding = encoding
+    decoder = codecs.getincrementaldecoder(encoding)("replace")
+    text = decoder.decode(first).lstrip("\ufeff")
+    if text:
+        yield text.encode("utf-8", "surrogateescape")
+    for chunk in it:
+        text = decoder.decode(chunk)
+        if text:
+            yield text.encode("utf-8", "surrogateescape")
+    tail = decoder.decode(b"", final=True)
+    if tail:
+        yield tail.encode("utf-8", "surrogateescape")
+
+
 def _binary_at(chunk: bytes) -> int:
-    """Where binary content starts in ``chunk``, or -1 for text."""
-    if not looks_binary(chunk):
+    """Where binary content starts in ``chunk`` (UTF-8 text), or -1 for text."""
+    if not binary_in_utf8(chunk):
         return -1
     nul = chunk.find(b"\x00")
     if nul >= 0:
