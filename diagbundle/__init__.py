@@ -41,10 +41,13 @@ if TYPE_CHECKING:
     from diagbundle.redaction.view import RedactionView as RedactionView
     from diagbundle.review import Prompt as Prompt
     from diagbundle.runner import CollectorResult as CollectorResult
+    from diagbundle.sizecheck import Limits as Limits
+    from diagbundle.sizecheck import SizeCheck as SizeCheck
     from diagbundle.types import CliOption as CliOption
     from diagbundle.types import Collector as Collector
     from diagbundle.types import Format as Format
     from diagbundle.types import FormatJob as FormatJob
+    from diagbundle.types import TicketField as TicketField
 
 _EXPORTS = {
     "collect": "diagbundle.api",
@@ -80,6 +83,9 @@ _EXPORTS = {
     "Collector": "diagbundle.types",
     "Format": "diagbundle.types",
     "FormatJob": "diagbundle.types",
+    "TicketField": "diagbundle.types",
+    "Limits": "diagbundle.sizecheck",
+    "SizeCheck": "diagbundle.sizecheck",
 }
 
 __all__ = ["__version__", *sorted(_EXPORTS)]

@@ -35,6 +35,7 @@ from diagbundle.redaction.mapping import save_mapping
 from diagbundle.redaction.view import RedactionView
 from diagbundle.review import Prompt
 from diagbundle.runner import CollectorResult, Job, check_jobs, run_jobs
+from diagbundle.sizecheck import Limits, SizeCheck, check_size
 from diagbundle.writer import WriteProgress, WriteStage
 
 __all__ = ["BundleBuilder", "BundleResult", "BundleStream", "PlannedCollector"]
@@ -51,6 +52,8 @@ class BundleResult:
     collectors: list[CollectorResult]
     #: Where the pseudonym mapping was saved (on this machine, never in the bundle).
     mapping_path: Path | None = None
+    #: Will it go through as an attachment or an upload, and what to do if not.
+    size_check: SizeCheck | None = None
 
     @property
     def ok(self) -> bool:
@@ -82,11 +85,13 @@ class BundleBuilder:
     (a comma list or an iterable), ``timeout`` is the per-collector time
     limit, ``offline`` skips collectors that need the network,
     ``redact_patterns`` adds rules, and every option a plugin registers
-    (``attach=[...]``, ``har=[...]``) is a keyword argument too. ``prompt``
-    is what review steps ask through (default: never asks). ``progress``
-    hears of each collector as it ends, ``write_progress`` of the bytes of
-    each file as the zip is written. ``case_id`` goes into the default
-    file name.
+    (``attach=[...]``, ``har=[...]``, and the ticket's ``case_id=...``) is a
+    keyword argument too. ``prompt`` is what review steps ask through
+    (default: never asks). ``progress`` hears of each collector as it ends,
+    ``write_progress`` of the bytes of each file as the zip is written.
+    ``limits`` are the size check's (default: ``[limits]`` in the config
+    file, else 25 MB to attach and 20 MB to upload). A ``case_id`` option,
+    where a plugin registers one, goes into the default file name.
     """
 
     #: Seconds each collector may take unless it says otherwise (``--timeout``).
@@ -109,7 +114,7 @@ class BundleBuilder:
         write_progress: WriteProgress | None = None,
         prompt: Prompt | None = None,
         keep_mapping: bool = True,
-        case_id: str | None = None,
+        limits: Limits | None = None,
         **options: Any,
     ) -> None:
         # "not (0 < t <= max)" also refuses NaN (which would mean no limit at all).
@@ -124,12 +129,14 @@ class BundleBuilder:
         self.named = _names(only)
         self.jobs = self._select(self.named, _names(skip) or [])
         self._check_inputs()
+        self.limits = limits or Limits.from_config()
         self.store = Store(_in_background(build_redactor, self.manager.rules, self.redact_patterns),
-                           self.manager.formats)
+                           self.manager.formats, self.manager.ticket_fields)
         self.redactor = RedactionView(lambda: self.store.redactor)
         self.bundle_id = str(uuid.uuid4())
         self.created = clock.now()
-        self.case_id = case_id
+        case = self.options.get("case_id")
+        self.case_id = case if isinstance(case, str) and case else None
         self.argv = list(argv) if argv is not None else ["diagbundle.collect()"]
         self.progress = progress
         self.write_progress = write_progress
@@ -265,10 +272,10 @@ class BundleBuilder:
             and not all(r.status == "skipped" for r in self.results)
         content = list(self.store.entries)
 
-        def summary() -> bytes:
+        def summary() -> list[tuple[str, frozenset[str]]]:
             return render_summary(bundle_id=self.bundle_id, created=self.created, results=self.results,
                                   entries=content, sections=self.store.summaries,
-                                  dropped=self.store.dropped)
+                                  dropped=self.store.dropped, first=self.store.first)
 
         def manifest(entries: list[Any]) -> bytes:
             data = build_manifest(
@@ -329,7 +336,8 @@ class BundleBuilder:
         path, size = archive.write_bundle(self._chunks(manifest.update), folder, name or self.filename,
                                           replace=force)
         mapping = save_mapping(self.bundle_id, self.store.redactor) if self.keep_mapping else None
-        return BundleResult(path, size, self.bundle_id, manifest, self.results, mapping)
+        return BundleResult(path, size, self.bundle_id, manifest, self.results, mapping,
+                            check_size(size, manifest.get("files", []), self.limits))
 
     def stream(self) -> BundleStream:
         """Collect now (format steps included), then return the zip as an iterable of bytes."""
@@ -351,6 +359,8 @@ class BundleStream:
         self.bundle_id = builder.bundle_id
         self.collectors = builder.results
         self.manifest: dict[str, Any] = {}
+        #: Bytes yielded so far (the zip's size once consumed).
+        self.size = 0
         self.filename = builder.filename()
         self.mapping_path: Path | None = None
         self._builder = builder
@@ -361,11 +371,20 @@ class BundleStream:
         """Known once consumed: see :attr:`BundleResult.complete`."""
         return bool(self.manifest.get("complete", False))
 
+    @property
+    def size_check(self) -> SizeCheck | None:
+        """Known once consumed: see :attr:`BundleResult.size_check`."""
+        if not self.manifest:
+            return None
+        return check_size(self.size, self.manifest.get("files", []), self._builder.limits)
+
     def __iter__(self) -> Iterator[bytes]:
         chunks, self._chunks = self._chunks, None
         if chunks is None:
             raise DiagbundleError("a BundleStream can be iterated once; build a new one for another copy")
-        yield from chunks
+        for chunk in chunks:
+            self.size += len(chunk)
+            yield chunk
         if self._builder.keep_mapping:
             self.mapping_path = save_mapping(self.bundle_id, self._builder.store.redactor)
 

@@ -27,7 +27,7 @@ from diagbundle.errors import DiagbundleError, FormatError
 from diagbundle.names import NameRegistry
 from diagbundle.redaction import Redactor
 from diagbundle.redaction.view import RedactionView
-from diagbundle.types import DEFAULT_MAX_BYTES, Format
+from diagbundle.types import DEFAULT_MAX_BYTES, Format, TicketField
 
 __all__ = ["CollectorStopped", "Context", "Entry", "Store", "looks_binary"]
 
@@ -63,6 +63,12 @@ class Entry:
     budgeted: bool = False
     #: The text encoding the input was read in, when it was not UTF-8 (the member is UTF-8).
     encoding: str | None = None
+    #: Values the text pass leaves readable in this entry only (what the user typed on purpose).
+    keep: frozenset[str] = frozenset()
+    #: Makes the text once every format step has run (content that sums up other files).
+    produce: Callable[[], str] | None = None
+    #: Already through the text pass when staged (summary.md, made by the write stage itself).
+    redacted: bool = False
     size: int = 0
     sha256: str = ""
     counts: Counter[str] = field(default_factory=Counter)
@@ -72,7 +78,15 @@ class Entry:
     @property
     def scrubbed(self) -> bool:
         """True when every byte went through a format step or the text pass."""
-        return self.text or self.format is not None
+        return self.text or self.redacted or self.format is not None
+
+
+@dataclass(frozen=True)
+class SummaryLine:
+    """A line of summary.md and the values it may show as they are (see ``Context.summary``)."""
+
+    text: str
+    keep: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -104,13 +118,23 @@ class Budget:
 class Store:
     """Everything staged for one bundle, shared by all collector threads."""
 
-    def __init__(self, redactor: Redactor | Future[Redactor], formats: Iterable[Format] = ()) -> None:
+    def __init__(
+        self,
+        redactor: Redactor | Future[Redactor],
+        formats: Iterable[Format] = (),
+        ticket_fields: Iterable[TicketField] = (),
+    ) -> None:
         self._redactor = redactor
         self.formats = tuple(formats)
+        self.ticket_fields = tuple(ticket_fields)
         self.names = NameRegistry(reserved=("summary.md", "manifest.json"))
         self.entries: list[Entry] = []
         self.dropped: list[Dropped] = []
-        self.summaries: dict[str, list[str]] = {}
+        self.summaries: dict[str, list[SummaryLine]] = {}
+        #: Collectors whose summary section goes first (the ticket: what the user told support).
+        self.first: list[str] = []
+        #: Facts collectors publish for each other (``network.type`` for the ticket's question).
+        self.shared: dict[str, Any] = {}
         self.budgets: dict[str, Budget] = {}
         self._lock = threading.Lock()
 
@@ -149,9 +173,11 @@ class Store:
         with self._lock:
             return [e for e in self.entries if e.collector == collector]
 
-    def add_summary(self, collector: str, line: str) -> None:
+    def add_summary(self, collector: str, line: SummaryLine, *, first: bool = False) -> None:
         with self._lock:
             self.summaries.setdefault(collector, []).append(line)
+            if first and collector not in self.first:
+                self.first.append(collector)
 
     def close(self) -> None:
         with self._lock:
@@ -172,7 +198,9 @@ class Context:
     ``options`` holds the values of every CLI option (core and plugin ones)
     by ``dest``. ``state`` is this collector's own dict, shared by its
     ``check``, ``collect`` and ``review`` (``check`` can hand ``collect`` the
-    files it chose). ``redactor`` redacts a string or gives a pseudonym, for
+    files it chose); ``shared`` is one dict for the whole run, where a
+    collector publishes a fact for others (the network type it guessed).
+    ``redactor`` redacts a string or gives a pseudonym, for
     collectors that need a redacted value in hand; everything added through
     the ``add_*`` methods is redacted by the write stage anyway.
     """
@@ -188,6 +216,9 @@ class Context:
         self.collector = collector
         self.options = options
         self.state: dict[str, Any] = {}
+        self.shared = store.shared
+        #: Every ticket field registered (built-in and vendors'), for the collector that asks for them.
+        self.ticket_fields = store.ticket_fields
         self.redactor = RedactionView(lambda: store.redactor)
         self._store = store
         self._budget = store.budget(collector, max_bytes)
@@ -230,14 +261,47 @@ class Context:
         return self._store.remove(arcname, reason) is not None
 
     # -- adding content -------------------------------------------------------
-    def add_text(self, name: str, text: str, *, media_type: str | None = None) -> str:
-        """Add a text file; returns its name in the archive."""
-        return self.add_stream(name, [text], media_type=media_type)
+    def add_text(
+        self, name: str, text: str, *, media_type: str | None = None, keep: Iterable[str] = ()
+    ) -> str:
+        """Add a text file; returns its name in the archive.
 
-    def add_json(self, name: str, data: Any, *, indent: int = 2) -> str:
-        """Add ``data`` serialised as JSON (non-JSON values become strings)."""
+        ``keep`` lists values the user typed on purpose to identify
+        themselves (their e-mail, a case id): they stay readable in this file
+        only, and are still replaced in every other file.
+        """
+        return self.add_stream(name, [text], media_type=media_type, keep=keep)
+
+    def add_json(self, name: str, data: Any, *, indent: int = 2, keep: Iterable[str] = ()) -> str:
+        """Add ``data`` serialised as JSON (non-JSON values become strings); ``keep`` as for add_text."""
         text = json.dumps(data, indent=indent, ensure_ascii=False, default=str) + "\n"
-        return self.add_stream(name, [text], media_type="application/json")
+        return self.add_text(name, text, media_type="application/json", keep=keep)
+
+    def add_late(
+        self,
+        name: str,
+        produce: Callable[[], str],
+        *,
+        media_type: str | None = None,
+        keep: Iterable[str] | Callable[[], Iterable[str]] = (),
+    ) -> str:
+        """Add a text file whose content ``produce()`` makes once every format step has run.
+
+        For a file that sums up others (request IDs found in HAR files): it
+        keeps its place in the bundle and goes through the text pass like
+        any other; ``keep`` as for :meth:`add_text`, or a function called
+        after ``produce`` (for values the user typed at the review step).
+        """
+        self._check()
+        arcname = self._claim(name)
+
+        def make() -> str:
+            text = produce()
+            entry.keep = frozenset(keep() if callable(keep) else keep)
+            return text
+
+        entry = Entry(arcname, self.collector, media_type or guess_media_type(arcname), produce=make)
+        return self._commit(entry)
 
     def add_stream(
         self,
@@ -246,6 +310,7 @@ class Context:
         *,
         media_type: str | None = None,
         binary: bool = False,
+        keep: Iterable[str] = (),
     ) -> str:
         """Add content that arrives in pieces (bytes or str, any chunking).
 
@@ -253,13 +318,13 @@ class Context:
         collector that floods is cut at the last whole line within its
         budget, the file is marked truncated and the collector stops.
         ``binary`` content (the user asked for it, as with ``--attach-binary``)
-        is stored as is and listed as not scrubbed.
+        is stored as is and listed as not scrubbed. ``keep`` as for :meth:`add_text`.
         """
         self._check()
         arcname = self._claim(name)
         default = "application/octet-stream" if binary else "text/plain"
         entry = Entry(arcname, self.collector, media_type or guess_media_type(arcname, default),
-                      spool=_new_spool(), text=not binary)
+                      spool=_new_spool(), text=not binary, keep=frozenset(keep))
         encoded = (c.encode("utf-8", "surrogateescape") if isinstance(c, str) else c for c in chunks)
         self._spool(entry, encoded, lines=not binary)
         return arcname
@@ -348,10 +413,14 @@ class Context:
             return arcname
         return self._commit(entry)
 
-    def summary(self, line: str) -> None:
-        """Add a Markdown line to this collector's section of summary.md (redacted when written)."""
+    def summary(self, line: str, *, first: bool = False, keep: Iterable[str] = ()) -> None:
+        """Add a Markdown line to this collector's section of summary.md (redacted when written).
+
+        ``first`` puts this collector's section at the top (the ticket);
+        ``keep`` as for :meth:`add_text`, for this line only.
+        """
         self._check()
-        self._store.add_summary(self.collector, line.rstrip("\n"))
+        self._store.add_summary(self.collector, SummaryLine(line.rstrip("\n"), frozenset(keep)), first=first)
 
     # -- internals --------------------------------------------------------------
     def _claim(self, name: str) -> str:

@@ -16,7 +16,7 @@ import pluggy
 
 if TYPE_CHECKING:
     from diagbundle.redaction import Rule
-    from diagbundle.types import CliOption, Collector, Format
+    from diagbundle.types import CliOption, Collector, Format, TicketField
 
 hookspec = pluggy.HookspecMarker("diagbundle")
 hookimpl = pluggy.HookimplMarker("diagbundle")
@@ -104,4 +104,25 @@ def diagbundle_register_options(register: Callable[[CliOption], None]) -> None:
         def diagbundle_register_options(register):
             register(CliOption(("--motd-path",), "motd_path", "where to read the MOTD",
                                default="/etc/motd"))
+    """
+
+
+@hookspec
+def diagbundle_register_ticket_fields(register: Callable[[TicketField], None]) -> None:
+    """Register fields of the ticket: what support needs the user to say.
+
+    Each field becomes a ``diagbundle collect`` option and a keyword of
+    ``diagbundle.collect()``, is asked for on a terminal when it has
+    ``prompt=True`` and is missing, is checked against its ``pattern`` and
+    ``required``, and is written to ``ticket/ticket.json`` and the top of
+    summary.md. Names must be unique across plugins.
+
+    Example::
+
+        from diagbundle import TicketField, hookimpl
+
+        @hookimpl
+        def diagbundle_register_ticket_fields(register):
+            register(TicketField("gpt-id", "Custom GPT ID", pattern=r"g-[A-Za-z0-9]{9}",
+                                 identifying=True, prompt=True))
     """

@@ -18,7 +18,7 @@ from typing import Any
 
 from diagbundle import __version__
 from diagbundle.clock import Timestamp
-from diagbundle.context import Dropped, Entry
+from diagbundle.context import Dropped, Entry, SummaryLine
 from diagbundle.redaction.view import RedactionView
 from diagbundle.runner import CollectorResult
 from diagbundle.writer import totals
@@ -122,19 +122,21 @@ def render_summary(
     created: Timestamp,
     results: Sequence[CollectorResult],
     entries: Sequence[Entry],
-    sections: Mapping[str, list[str]],
+    sections: Mapping[str, list[SummaryLine]],
     dropped: Sequence[Dropped] = (),
-    top: Sequence[str] = (),
-) -> bytes:
+    first: Sequence[str] = (),
+) -> list[tuple[str, frozenset[str]]]:
     """summary.md: what ran, what was skipped and why, what failed, the real redaction totals.
 
-    ``top`` is Markdown that goes first (the ticket: what the user told
-    support).
+    Returned as parts, each with the values it may keep readable (a ticket
+    line shows the e-mail the user typed; the rest of the file does not).
+    ``first`` names collectors whose section goes at the top.
     """
     zone = f" ({created['zone']})" if created["zone"] else ""
-    lines = ["# Diagnostic bundle", ""]
-    if top:
-        lines += [*top, ""]
+    parts: list[tuple[str, frozenset[str]]] = [("# Diagnostic bundle\n", frozenset())]
+    for name in first:
+        parts += _section(name, sections.get(name, []), level="##")
+    lines = ["", "## This bundle", ""] if parts[1:] else [""]
     lines += [
         f"- Created: {created['local']}{zone}, {created['utc']}",
         f"- diagbundle {__version__}, bundle id `{bundle_id}`",
@@ -167,11 +169,17 @@ def render_summary(
         lines += [f"- `{name}`: binary, included as is (not scrubbed)" for name in unscrubbed]
         lines += [f"- `{e.arcname}`: {e.error or 'truncated'}" for e in cut]
         lines += [f"- `{d.arcname}`: left out ({d.reason})" for d in dropped]
+    parts.append(("\n".join(lines) + "\n", frozenset()))
     for r in results:
-        body = sections.get(r.name)
-        if body:
-            lines += ["", f"## {r.name}", "", *body]
-    return ("\n".join(lines) + "\n").encode()
+        if r.name not in first:
+            parts += _section(r.name, sections.get(r.name, []), level="##")
+    return parts
+
+
+def _section(name: str, lines: Sequence[SummaryLine], *, level: str) -> list[tuple[str, frozenset[str]]]:
+    if not lines:
+        return []
+    return [(f"\n{level} {name}\n\n", frozenset()), *((line.text + "\n", line.keep) for line in lines)]
 
 
 def _cell(text: str) -> str:

@@ -119,3 +119,43 @@ class CliOption:
     def __post_init__(self) -> None:
         if not self.name:
             object.__setattr__(self, "name", self.dest)
+
+
+@dataclass(frozen=True)
+class TicketField:
+    """One thing the user tells support, as an option, a prompt and a key of ``ticket/ticket.json``.
+
+    The built-in fields (problem, steps, when, e-mail, case id ...) are
+    registered this way, and so are a vendor's own ("custom GPT ID",
+    "project ID"). ``name`` gives the option (``--project-id``) and the
+    keyword of :func:`diagbundle.collect` (``project_id``). ``pattern`` is a
+    full-match regular expression the value must satisfy; ``required``
+    fields must be given (or answered at the prompt); ``prompt`` asks for
+    the field on a terminal when it is missing; ``identifying`` values (an
+    e-mail, a case id: typed on purpose so support can find the account)
+    stay readable in the ticket and are pseudonymised everywhere else;
+    ``repeatable`` takes the option more than once; ``text_file`` accepts
+    ``@FILE`` for a long text.
+    """
+
+    name: str
+    label: str
+    help: str = ""
+    pattern: str | None = None
+    required: bool = False
+    prompt: bool = False
+    identifying: bool = False
+    repeatable: bool = False
+    text_file: bool = False
+
+    @property
+    def dest(self) -> str:
+        return self.name.replace("-", "_")
+
+    def option(self) -> CliOption:
+        """The ``diagbundle collect`` option this field gives the user."""
+        more = " (TEXT or @FILE)" if self.text_file else ""
+        return CliOption((f"--{self.name}",), self.dest, (self.help or self.label) + more,
+                         action="append" if self.repeatable else "store",
+                         metavar="TEXT" if self.text_file else "VALUE", collector="ticket",
+                         name=f"ticket:{self.name}")

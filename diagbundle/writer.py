@@ -87,13 +87,29 @@ class WriteStage:
         while True:
             pending = [e for e in self.store.entries if id(e) not in done]
             if not pending:
-                return
+                break
             for entry in pending:
                 done.add(id(entry))
                 if entry.format is not None:
                     self._format(entry)
                 if entry.then is not None:
                     self._then(entry)
+        for entry in list(self.store.entries):
+            if entry.produce is not None:
+                self._produce(entry)
+
+    def _produce(self, entry: Entry) -> None:
+        """Content that sums up other files, made now that every format step has run."""
+        assert entry.produce is not None
+        try:
+            text = entry.produce()
+        except DiagbundleError:
+            raise
+        except Exception as err:  # a plugin's bug costs its collector, not the bundle
+            self.store.remove(entry.arcname, f"could not be made: {type(err).__name__}: {err}")
+            self.failures.setdefault(entry.collector, f"{entry.arcname}: {type(err).__name__}: {err}")
+            return
+        entry.spool = io.BytesIO(text.encode("utf-8", "surrogateescape"))
 
     def _then(self, entry: Entry) -> None:
         assert entry.then is not None
@@ -144,19 +160,27 @@ class WriteStage:
             self.progress(arcname, done, total)
 
     # -- the zip -----------------------------------------------------------------
-    def zip(self, summary: Callable[[], bytes], manifest: Callable[[list[Entry]], bytes]) -> Iterator[bytes]:
+    def zip(
+        self,
+        summary: Callable[[], list[tuple[str, frozenset[str]]]],
+        manifest: Callable[[list[Entry]], bytes],
+    ) -> Iterator[bytes]:
         """Yield the bytes of the whole zip: members, then ``summary.md``, then ``manifest.json``.
 
         ``summary`` is called once every member has been written, hashed and
-        counted; ``manifest`` with every entry, ``summary.md`` last.
+        counted; it returns the parts of summary.md, each with the values it
+        may keep readable, and each goes through the text pass. ``manifest``
+        is called with every entry, ``summary.md`` last.
         """
         zs = ZipStream(compress_type=ZIP_DEFLATED)
         entries = list(self.store.entries)
         for entry in entries:
             zs.add(self._member(entry), entry.arcname, compress_type=compress_type(entry.media_type))
             yield from zs.all_files()
-        text = summary()
-        last = Entry("summary.md", "diagbundle", "text/markdown", spool=io.BytesIO(text))
+        counts: Counter[str] = Counter()
+        text = "".join(self._redactor.redact(part, counts, keep=keep) for part, keep in summary())
+        last = Entry("summary.md", "diagbundle", "text/markdown", spool=io.BytesIO(text.encode("utf-8")),
+                     text=False, redacted=True, counts=counts)
         zs.add(self._member(last), last.arcname)
         yield from zs.all_files()
         zs.add(manifest([*entries, last]), "manifest.json")
@@ -180,7 +204,8 @@ class WriteStage:
                 if entry.text:
                     guarded = _text_only(_as_utf8(raw, entry), entry, limit, taken)
                     chunks: Iterable[bytes] = _read_ahead(
-                        self._redactor.stream(guarded, entry.counts, json=is_json(entry.media_type))
+                        self._redactor.stream(guarded, entry.counts, json=is_json(entry.media_type),
+                                              keep=entry.keep)
                     )
                 else:
                     chunks = _capped(raw, entry, limit, taken)

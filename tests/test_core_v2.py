@@ -386,7 +386,7 @@ def test_stream_is_named_like_the_cli_and_iterates_once(tmp_path: Path) -> None:
 
 
 def test_case_id_goes_into_the_default_name(tmp_path: Path) -> None:
-    builder = diagbundle.BundleBuilder(manager=make_manager(good), only="good", case_id="CASE 0042/x")
+    builder = diagbundle.BundleBuilder(manager=make_manager(good), only="good,ticket", case_id="CASE 0042/x")
     result = builder.write(tmp_path)
     assert re.fullmatch(r"diagbundle-CASE-0042-x-\d{8}-\d{6}-[a-z0-9]{4}\.zip", result.path.name)
     assert diagbundle.bundle_filename(case_id="A1", encrypted=True).endswith(".zip.age")

@@ -15,10 +15,6 @@ if TYPE_CHECKING:
     from diagbundle.builder import BundleResult
     from diagbundle.plugins import PluginManager
 
-#: The attachment limit most mail systems and support portals apply (MB = 10^6 bytes).
-ATTACHMENT_LIMIT = 25 * 1000 * 1000
-
-
 def add_parser(sub: Any, manager: PluginManager | None) -> None:
     collect = sub.add_parser(
         "collect",
@@ -87,6 +83,9 @@ def run(args: argparse.Namespace, manager: PluginManager) -> int:
             sys.stderr.write("Collecting (nothing leaves this machine)...\n")
         bundle = builder.stream()
         write_to(sys.stdout.buffer, bundle, args.streamed)
+        check = bundle.size_check
+        if check is not None and (tty or not check.fits_attachment):
+            sys.stderr.write("".join(f"diagbundle: size: {line}\n" for line in check.advice))
         return _exit_code(builder, bundle.complete, tty)
     if not args.force:
         builder.target(args.output)  # refuse an existing file before collecting anything
@@ -102,11 +101,14 @@ def run(args: argparse.Namespace, manager: PluginManager) -> int:
             "collectors": [c.as_dict() for c in result.collectors],
             "files": result.manifest.get("files", []),
             "redactions": result.manifest.get("redactions", {}),
+            "size_check": result.size_check.as_dict() if result.size_check else None,
         }, indent=2))
     elif tty:
         sys.stderr.write(_done_text(result))
     else:
         print(result.path)
+        if result.size_check and not result.size_check.fits_attachment:
+            sys.stderr.write("".join(f"diagbundle: size: {line}\n" for line in result.size_check.advice))
     return _exit_code(builder, result.complete, tty or not args.json)
 
 
@@ -194,8 +196,8 @@ def _done_text(result: BundleResult) -> str:
         + "Open summary.md inside it to see what it holds before you send it.\n"
         + f"Pseudonyms (<email-1> ...) map back with: diagbundle mapping {result.bundle_id}\n"
     )
-    if result.size > ATTACHMENT_LIMIT:
-        text += "It is over 25 MB: share it as a view-only link rather than an e-mail attachment.\n"
+    if result.size_check is not None:
+        text += "Size: " + "; ".join(result.size_check.advice) + ".\n"
     return text
 
 

@@ -171,13 +171,18 @@ class Redactor:
         return self._pseudonyms.mapping()
 
     # -- redaction -------------------------------------------------------------------
-    def redact(self, text: str, counts: Counter[str] | None = None, *, json: bool = False) -> str:
+    def redact(
+        self, text: str, counts: Counter[str] | None = None, *, json: bool = False,
+        keep: Iterable[str] = (),
+    ) -> str:
         """Redact a whole string (any number of lines).
 
         ``json=True`` keeps JSON valid: a replacement outside a string
-        (a card number written as a number) is quoted.
+        (a card number written as a number) is quoted. ``keep`` values are
+        left as they are in this call only (what the user typed into the
+        ticket on purpose), and still replaced everywhere else.
         """
-        return "".join(self._pieces([text], counts, json))
+        return "".join(self._pieces([text], counts, json, keep))
 
     def stream(
         self,
@@ -185,19 +190,30 @@ class Redactor:
         counts: Counter[str] | None = None,
         *,
         json: bool = False,
+        keep: Iterable[str] = (),
     ) -> Iterator[bytes]:
         """Redact a stream of chunks of any size; yields UTF-8 bytes.
 
         Invalid UTF-8 is carried through unchanged (surrogateescape).
+        ``keep`` is as for :meth:`redact`.
         """
-        for piece in self._pieces(chunks, counts, json):
+        for piece in self._pieces(chunks, counts, json, keep):
             yield encode(piece)
 
     def _pieces(
-        self, chunks: Iterable[bytes | str], counts: Counter[str] | None, json: bool
+        self, chunks: Iterable[bytes | str], counts: Counter[str] | None, json: bool,
+        keep: Iterable[str] = (),
     ) -> Iterator[str]:
         compiled = self._snapshot()
-        run = Run(compiled.rules, compiled.prefilter, compiled.always, self._allowed_check(),
+        allowed = self._allowed_check()
+        kept = frozenset(keep)
+        if kept:
+            base = allowed
+
+            def allowed(value: str) -> bool:
+                return value in kept or base(value)
+
+        run = Run(compiled.rules, compiled.prefilter, compiled.always, allowed,
                   self._pseudonyms.get, counts, json)
         decoder = codecs.getincrementaldecoder("utf-8")("surrogateescape")
         pending: list[str] = []

@@ -27,15 +27,21 @@ class RedactionView:
         # compiling in the background when a collector starts.
         self._get = get
 
-    def redact(self, text: str, counts: Counter[str] | None = None, *, json: bool = False) -> str:
-        """Redact ``text``; ``counts`` (if given) counts replacements per rule."""
-        return self._get().redact(text, counts, json=json)
+    def redact(
+        self, text: str, counts: Counter[str] | None = None, *, json: bool = False, keep: Iterable[str] = ()
+    ) -> str:
+        """Redact ``text``; ``counts`` (if given) counts replacements per rule.
+
+        ``keep`` values stay readable in this call only (see :meth:`Redactor.redact`).
+        """
+        return self._get().redact(text, counts, json=json, keep=keep)
 
     def stream(
-        self, chunks: Iterable[bytes | str], counts: Counter[str] | None = None, *, json: bool = False
+        self, chunks: Iterable[bytes | str], counts: Counter[str] | None = None, *, json: bool = False,
+        keep: Iterable[str] = (),
     ) -> Iterator[bytes]:
         """Redact a stream of chunks of any size; yields UTF-8 bytes."""
-        return self._get().stream(chunks, counts, json=json)
+        return self._get().stream(chunks, counts, json=json, keep=keep)
 
     def pseudonym(self, kind: str, value: str) -> str:
         """The bundle-wide pseudonym of ``value`` (``<email-1>``)."""

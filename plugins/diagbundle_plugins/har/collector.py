@@ -74,6 +74,8 @@ def _summarise(ctx: Context, path: Path, done: dict[str, Any]) -> None:
     ctx.summary(f"- `{name}` from `{path.name}`: {found.entries} entries; "
                 f"scrubbed: {report.describe(found.counts)}")
     _summarise_ids(ctx, found.request_ids)
+    # For the ticket: request IDs found in HAR files are listed next to the ones the user gave.
+    ctx.shared.setdefault("request_ids", []).extend((path.name, value) for _, value in found.request_ids)
 
 
 def _summarise_ids(ctx: Context, ids: list[tuple[str, str]]) -> None:
