@@ -69,11 +69,32 @@ def build_parser(manager: PluginManager | None = None) -> argparse.ArgumentParse
         description="Collect a redacted diagnostic bundle to send to support.",
         epilog=EPILOG,
     )
-    parser.add_argument("-V", "--version", action="version", version=f"diagbundle {__version__}")
+    parser.add_argument("-V", "--version", action="version", version=f"diagbundle {__version__}",
+                        help="show the version and exit (with --verbose: the redaction engine too)")
+    parser.add_argument("--verbose", action="store_true", help=argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     for module in _modules():
         module.add_parser(sub, manager)
     return parser
+
+
+def _verbose_version() -> str:
+    """The version, the Python, and which redaction prefilter runs (and why)."""
+    import platform
+
+    from diagbundle.redaction.prefilter import load_hyperscan
+
+    hs = load_hyperscan()
+    if hs is not None:
+        engine = f"hyperscan {getattr(hs, '__version__', '?')} (fast path)"
+    else:
+        engine = ("python (pure-Python fallback: no Hyperscan wheel for this platform, or it failed "
+                  "to load; pip install 'diagbundle[fast]' to try)")
+    return "\n".join([
+        f"diagbundle {__version__}",
+        f"python {platform.python_version()} ({platform.python_implementation()}, {platform.machine()})",
+        f"redaction engine: {engine}",
+    ])
 
 
 def _on_sigterm(signum: int, frame: FrameType | None) -> None:
@@ -85,6 +106,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     if args_list in (["--version"], ["-V"]):
         print(f"diagbundle {__version__}")
+        return 0
+    if args_list in (["--version", "--verbose"], ["-V", "--verbose"]):
+        print(_verbose_version())
         return 0
     signal.signal(signal.SIGTERM, _on_sigterm)
     from diagbundle.errors import DiagbundleError

@@ -47,7 +47,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - Python 3.10
     pass
 
-_KEYS = {"allow", "allow_patterns", "username", "hostname", "pii", "rules"}
+_KEYS = {"allow", "allow_patterns", "username", "hostname", "pii", "rules", "mapping_days"}
 _RULE_KEYS = {"name", "pattern", "kind", "group", "ignore_case", "trigger", "label"}
 
 

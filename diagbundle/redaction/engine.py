@@ -104,7 +104,7 @@ class Redactor:
         except re.error as err:
             raise ValueError(f"invalid allow pattern: {err}") from err
         self._engine = engine
-        self._pseudonyms = Pseudonyms(key)
+        self._pseudonyms = Pseudonyms(key, self._personal_kinds())
         self._lock = threading.Lock()
         self._compiled: _Compiled | None = None
         self._snapshot()  # fail now, not in the middle of a bundle
@@ -131,6 +131,7 @@ class Redactor:
         with self._lock:
             self._rules.append(rule)
             self._compiled = None
+            self._pseudonyms.personal = self._personal_kinds()
 
     @property
     def rules(self) -> tuple[Rule, ...]:
@@ -162,13 +163,21 @@ class Redactor:
         return self._allowed if self._allow_patterns else self._allow.__contains__
 
     # -- pseudonyms ----------------------------------------------------------------
-    def pseudonym(self, kind: str, value: str) -> str:
-        """Return the bundle-wide pseudonym for ``value``, e.g. ``<email-1>``."""
-        return self._pseudonyms.get(kind, value)
+    def pseudonym(self, kind: str, value: str, *, personal: bool = False) -> str:
+        """Return the bundle-wide pseudonym for ``value``, e.g. ``<email-1>``.
+
+        The mapping keeps ``value`` only for PII kinds (those of the PII
+        rules) or when ``personal`` says it is personal data; a secret's
+        pseudonym maps to nothing.
+        """
+        return self._pseudonyms.get(kind, value, personal)
 
     def mapping(self) -> dict[str, str]:
-        """Pseudonym to original value; kept on the user's machine only."""
+        """Pseudonym to original value, for personal data only; kept on the user's machine only."""
         return self._pseudonyms.mapping()
+
+    def _personal_kinds(self) -> frozenset[str]:
+        return frozenset(r.pseudonym_kind for r in self._rules if r.kind == "pii")
 
     # -- redaction -------------------------------------------------------------------
     def redact(

@@ -5,6 +5,13 @@ does not depend on which file or thread saw the value first in any way an
 outsider could reverse; the numbering is only a short, readable name for
 that digest. The mapping back to values stays in memory and, if the user
 asks, in their data directory (:mod:`diagbundle.redaction.mapping`).
+
+Only personal data is kept for the mapping: an address, a user or host
+name is what the user may need to say again to support. A secret
+(a cookie, a token, a password) also gets a consistent pseudonym, so
+support can tell that two requests sent the same cookie, but its value is
+never kept anywhere: the mapping holds the kinds the redactor knows as PII,
+or that a caller marked as personal, and nothing else.
 """
 
 from __future__ import annotations
@@ -20,16 +27,18 @@ _KIND = re.compile(r"[a-z0-9_]+(?:-[a-z0-9_]+)*")
 class Pseudonyms:
     """Thread-safe table of pseudonyms for one bundle."""
 
-    def __init__(self, key: bytes | None = None) -> None:
+    def __init__(self, key: bytes | None = None, personal: frozenset[str] = frozenset()) -> None:
         self._key = key if key is not None else secrets.token_bytes(32)
+        #: Kinds whose values the mapping keeps (PII); every other kind is a secret.
+        self.personal = personal
         self._lock = threading.Lock()
         self._by_digest: dict[tuple[str, bytes], str] = {}
         self._by_value: dict[tuple[str, str], str] = {}
         self._next: dict[str, int] = {}
         self._mapping: dict[str, str] = {}
 
-    def get(self, kind: str, value: str) -> str:
-        """The pseudonym of ``value``, e.g. ``<email-1>``."""
+    def get(self, kind: str, value: str, personal: bool = False) -> str:
+        """The pseudonym of ``value``, e.g. ``<email-1>``; kept for the mapping if ``kind`` is personal."""
         cached = self._by_value.get((kind, value))
         if cached is not None:
             return cached
@@ -44,7 +53,8 @@ class Pseudonyms:
                 self._next[kind] = number
                 tag = f"<{kind}-{number}>"
                 self._by_digest[(kind, digest)] = tag
-                self._mapping[tag] = value
+                if personal or kind in self.personal:
+                    self._mapping[tag] = value
             self._by_value[(kind, value)] = tag
             return tag
 

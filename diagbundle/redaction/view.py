@@ -43,9 +43,14 @@ class RedactionView:
         """Redact a stream of chunks of any size; yields UTF-8 bytes."""
         return self._get().stream(chunks, counts, json=json, keep=keep)
 
-    def pseudonym(self, kind: str, value: str) -> str:
-        """The bundle-wide pseudonym of ``value`` (``<email-1>``)."""
-        return self._get().pseudonym(kind, value)
+    def pseudonym(self, kind: str, value: str, *, personal: bool = False) -> str:
+        """The bundle-wide pseudonym of ``value`` (``<email-1>``).
+
+        Say ``personal=True`` for personal data (a name in a JWT) so the
+        user's local mapping can tell them who ``<name-1>`` is; by default a
+        value is treated as a secret, and its pseudonym maps to nothing.
+        """
+        return self._get().pseudonym(kind, value, personal=personal)
 
     @property
     def engine(self) -> str:

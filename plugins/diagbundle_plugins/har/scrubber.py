@@ -79,8 +79,8 @@ class Scrubber:
         return tag
 
     def identity(self, kind: str, value: str) -> str:
-        """The bundle-wide pseudonym of a person's identifier (``email``, ``jwt-sub``)."""
-        return self.redactor.pseudonym(kind, value)
+        """The bundle-wide pseudonym of a person's identifier (``email``, ``jwt-sub``): personal data."""
+        return self.redactor.pseudonym(kind, value, personal=True)
 
 
 def _remembered(
