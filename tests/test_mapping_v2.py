@@ -108,3 +108,49 @@ def test_version_verbose_says_which_engine_runs() -> None:
     assert done.returncode == 0
     expected = "redaction engine: hyperscan" if load_hyperscan() is not None else "redaction engine: python"
     assert expected in done.stdout
+
+
+# -- re-cleaning a bundle ----------------------------------------------------------------------
+
+
+def test_a_bundle_is_recleaned_with_new_patterns_and_consistent_pseudonyms(tmp_path: Path) -> None:
+    log = tmp_path / "app.log"
+    log.write_text(f"first {EMAIL}\ninternal code PROJ-ALPHA-7731 leaked\nthen {EMAIL}\n"
+                   "and other.person@example.org\n")
+    png = tmp_path / "blob.bin"
+    png.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)))
+    first = diagbundle.collect(tmp_path / "first.zip", only="attachments",
+                               attach=[str(log), str(png)], attach_binary=True)
+    with zipfile.ZipFile(first.path) as zf:
+        before = zf.read("attachments/app.log").decode()
+    assert "PROJ-ALPHA-7731" in before  # the user spots it after the fact
+    new = tmp_path / "clean.zip"
+    done = _run("redact", str(first.path), "-o", str(new), "--redact-pattern", r"PROJ-[A-Z]+-\d+")
+    assert done.returncode == 0, done.stderr
+    assert "diagbundle inspect" in done.stderr
+    report = diagbundle.inspect_bundle(new)
+    assert report.ok, report.problems
+    with zipfile.ZipFile(new) as zf:
+        after = zf.read("attachments/app.log").decode()
+        manifest = json.loads(zf.read("manifest.json"))
+        assert zf.read("attachments/blob.bin") == png.read_bytes()
+    assert "PROJ-ALPHA-7731" not in after and "[REDACTED:custom-1]" in after
+    assert after.splitlines()[0] == before.splitlines()[0]  # <email-1> is still <email-1>
+    assert after.count("<email-1>") == 2 and "<email-2>" in after
+    assert manifest["recleaned_from"] == first.bundle_id and manifest["bundle_id"] != first.bundle_id
+    assert "PROJ" not in json.dumps(manifest)  # the pattern is counted, never written
+    blob = next(f for f in manifest["files"] if f["path"] == "attachments/blob.bin")
+    assert blob["scrubbed"] is False
+    refused = _run("redact", str(first.path), "-o", str(new))
+    assert refused.returncode == 2 and "already exists" in refused.stderr
+    no_out = _run("redact", str(first.path))
+    assert no_out.returncode == 2 and "give -o NEW.zip" in no_out.stderr
+
+
+def test_recleaning_leaves_an_already_clean_har_byte_identical(tmp_path: Path) -> None:
+    har = Path(__file__).parent / "har_cases" / "diagbundle-canary.har"
+    first = diagbundle.collect(tmp_path / "h1.zip", only="har", har=[str(har)])
+    done = _run("redact", str(first.path), "-o", str(tmp_path / "h2.zip"))
+    assert done.returncode == 0, done.stderr
+    with zipfile.ZipFile(first.path) as a, zipfile.ZipFile(tmp_path / "h2.zip") as b:
+        assert a.read("har/diagbundle-canary.har") == b.read("har/diagbundle-canary.har")

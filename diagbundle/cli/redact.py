@@ -41,11 +41,28 @@ def add_parser(sub: Any, manager: PluginManager | None) -> None:
                         help="write what was redacted (counts per rule, never values) to FILE as JSON")
     parser.add_argument("--save-mapping", action="store_true",
                         help="keep the pseudonym mapping on this machine; its id is printed on stderr")
+    parser.add_argument("-o", "--output", metavar="NEW.zip",
+                        help="for a bundle (PATH is a diagbundle zip): write it re-cleaned with the current "
+                             "rules and patterns to NEW.zip")
+    parser.add_argument("--force", action="store_true", help="with -o: replace an existing file")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace, manager: PluginManager) -> int:
+    from diagbundle.reclean import is_bundle, reclean_bundle
     from diagbundle.redact import redact_file
+
+    if args.path != "-" and is_bundle(args.path):
+        if not args.output:
+            raise UsageError(f"{args.path} is a bundle: give -o NEW.zip to write it re-cleaned")
+        manifest = reclean_bundle(args.path, args.output, redact_patterns=args.redact_patterns,
+                                  manager=manager, force=args.force)
+        total = sum(manifest.get("redactions", {}).values())
+        sys.stderr.write(f"wrote {args.output}: {len(manifest.get('files', []))} files, {total} value(s) "
+                         f"redacted in this pass; check it with: diagbundle inspect {args.output}\n")
+        return 0
+    if args.output:
+        raise UsageError("-o is for re-cleaning a bundle; a file's redacted copy goes to stdout")
 
     report = redact_file(args.path, sys.stdout.buffer, format=args.format,
                          redact_patterns=args.redact_patterns, allow=args.allow, manager=manager,

@@ -15,7 +15,7 @@ import re
 import socket
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 from diagbundle.redaction import views
@@ -175,6 +175,10 @@ class Redactor:
     def mapping(self) -> dict[str, str]:
         """Pseudonym to original value, for personal data only; kept on the user's machine only."""
         return self._pseudonyms.mapping()
+
+    def continue_pseudonyms(self, tags: Iterable[str], mapping: Mapping[str, str] = {}) -> None:
+        """Number new pseudonyms after ``tags`` and reuse ``mapping``'s (re-cleaning a bundle)."""
+        self._pseudonyms.continue_from(tags, mapping)
 
     def _personal_kinds(self) -> frozenset[str]:
         return frozenset(r.pseudonym_kind for r in self._rules if r.kind == "pii")

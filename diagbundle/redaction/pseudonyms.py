@@ -20,6 +20,7 @@ import hmac
 import re
 import secrets
 import threading
+from collections.abc import Iterable, Mapping
 
 _KIND = re.compile(r"[a-z0-9_]+(?:-[a-z0-9_]+)*")
 
@@ -57,6 +58,29 @@ class Pseudonyms:
                     self._mapping[tag] = value
             self._by_value[(kind, value)] = tag
             return tag
+
+    def continue_from(self, tags: Iterable[str], mapping: Mapping[str, str] = {}) -> None:
+        """Carry on a bundle's numbering: for re-cleaning it without two values sharing a tag.
+
+        ``tags`` are the pseudonyms already in the bundle (``<email-3>``): new
+        ones start after the highest of each kind. ``mapping`` (the saved
+        mapping of that bundle, where this machine has it) gives each known
+        value its old tag again, so the same address keeps its pseudonym.
+        """
+        with self._lock:
+            for tag in tags:
+                kind, _, number = tag.strip("<>").rpartition("-")
+                if _KIND.fullmatch(kind) and number.isdigit():
+                    self._next[kind] = max(self._next.get(kind, 0), int(number))
+            for tag, value in mapping.items():
+                kind = tag.strip("<>").rpartition("-")[0]
+                if not _KIND.fullmatch(kind):
+                    continue
+                message = kind.encode() + b"\0" + value.encode("utf-8", "surrogatepass")
+                digest = hmac.digest(self._key, message, "sha256")
+                self._by_digest[(kind, digest)] = tag
+                self._by_value[(kind, value)] = tag
+                self._mapping[tag] = value
 
     def mapping(self) -> dict[str, str]:
         with self._lock:
