@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from diagbundle.types import Collector as Collector
     from diagbundle.types import Format as Format
     from diagbundle.types import FormatJob as FormatJob
+    from diagbundle.urls import strip_userinfo as strip_userinfo
 
 _EXPORTS = {
     "collect": "diagbundle.api",
@@ -52,6 +53,7 @@ _EXPORTS = {
     "Collector": "diagbundle.types",
     "Format": "diagbundle.types",
     "FormatJob": "diagbundle.types",
+    "strip_userinfo": "diagbundle.urls",
 }
 
 __all__ = ["__version__", *sorted(_EXPORTS)]

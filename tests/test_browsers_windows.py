@@ -100,7 +100,7 @@ def test_default_browser_from_user_choice(detection):
 
 def test_policy_proxies_lose_credentials(detection):
     by_browser = {p.browser: p.settings for p in detection.policies}
-    assert by_browser["chrome"]["ProxyServer"] == "http://proxy.corp.example:8080"
+    assert by_browser["chrome"]["ProxyServer"] == "http://[REDACTED:userinfo]@proxy.corp.example:8080"
     assert by_browser["chrome"]["ProxyMode"] == "fixed_servers"
     assert "HomepageIsNewTabPage" not in by_browser["chrome"]
     assert by_browser["firefox"] == {"Mode": "autoConfig", "Locked": 1,

@@ -12,10 +12,10 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from diagbundle import strip_userinfo
 from diagbundle_plugins.browsers.catalog import CHROMIUM_PROXY_POLICIES, FIREFOX_PROXY_KEYS
 from diagbundle_plugins.browsers.model import PolicyProxy
 from diagbundle_plugins.environment.paths import tilde
-from diagbundle_plugins.environment.variables import strip_credentials
 
 #: Linux folders of Chromium-family JSON policies: (browser, folder).
 LINUX_CHROMIUM_DIRS: tuple[tuple[str, str], ...] = (
@@ -47,7 +47,7 @@ WIN_POLICY_KEYS: tuple[tuple[str, str], ...] = (
 def _clean(value: Any) -> Any:
     """A policy value with credentials removed from every string in it."""
     if isinstance(value, str):
-        return strip_credentials(value)[0]
+        return strip_userinfo(value)
     if isinstance(value, Mapping):
         return {str(k): _clean(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
