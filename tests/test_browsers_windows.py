@@ -45,6 +45,8 @@ class RegFile:
             return name, raw[1:-1].replace('\\"', '"').replace("\\\\", "\\")
         if raw.startswith("dword:"):
             return name, int(raw[6:], 16)
+        if raw.startswith("hex:"):  # REG_BINARY
+            return name, bytes(int(b, 16) for b in raw[4:].split(",") if b)
         if raw.startswith("hex(2):"):
             data = bytes(int(b, 16) for b in raw[7:].split(","))
             return name, data.decode("utf-16-le").rstrip("\0")

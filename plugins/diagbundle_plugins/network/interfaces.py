@@ -123,10 +123,10 @@ def _hex_ipv4(text: str) -> str:
     return socket.inet_ntoa(struct.pack("<I", int(text, 16)))
 
 
-def linux_routes() -> dict[str, Any]:
+def linux_routes(proc_net: Path = PROC_NET) -> dict[str, Any]:
     """The main IPv4 and IPv6 route tables, summarised: default routes and routes per interface."""
     routes: list[dict[str, Any]] = []
-    for line in (_read(PROC_NET / "route") or "").splitlines()[1:]:
+    for line in (_read(proc_net / "route") or "").splitlines()[1:]:
         parts = line.split()
         if len(parts) < 8:
             continue
@@ -135,7 +135,7 @@ def linux_routes() -> dict[str, Any]:
         routes.append({"family": "ipv4", "destination": f"{_hex_ipv4(parts[1])}/{prefix}",
                        "gateway": _hex_ipv4(parts[2]) if int(parts[2], 16) else None,
                        "interface": parts[0], "metric": int(parts[6])})
-    for line in (_read(PROC_NET / "ipv6_route") or "").splitlines():
+    for line in (_read(proc_net / "ipv6_route") or "").splitlines():
         parts = line.split()
         if len(parts) != 10 or parts[9] == "lo":
             continue
