@@ -31,7 +31,9 @@ def proxy_sources(platform: str) -> tuple[list[Any], list[str]]:
     from diagbundle_plugins.browsers import policy
     from diagbundle_plugins.network import proxy
 
-    sources: list[Any] = [s for s in (proxy.from_environment(), proxy.from_urllib()) if s]
+    sources: list[Any] = [s for s in (proxy.from_environment(),) if s]
+    if platform in ("darwin", "win32"):  # on Linux getproxies() only repeats the environment
+        sources += [s for s in (proxy.from_urllib(),) if s]
     errors: list[str] = []
     if platform == "linux":
         from diagbundle_plugins.network import gnome, kde
