@@ -36,6 +36,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "diagbundle_plugins.environment",
     "diagbundle_plugins.browsers",
     "diagbundle_plugins.network",
+    "diagbundle_plugins.connectivity",
     "diagbundle_plugins.har",
     "diagbundle_plugins.attachments",
 )
