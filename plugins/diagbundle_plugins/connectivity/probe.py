@@ -25,6 +25,7 @@ from urllib.parse import unquote, urlsplit
 from diagbundle import strip_userinfo
 from diagbundle_plugins.connectivity import certs
 from diagbundle_plugins.neterrors import NetFailure, classify, classify_status
+from diagbundle_plugins.network.proxy import host_port
 
 #: Per-step limits in seconds; each is cut to what is left of the target's budget.
 DNS_TIMEOUT, CONNECT_TIMEOUT, TLS_TIMEOUT, HTTP_TIMEOUT = 3.0, 3.0, 4.0, 4.0
@@ -63,8 +64,12 @@ class Proxy:
     def address(self) -> tuple[str, int] | None:
         if not self.url:
             return None
-        parts = urlsplit(self.url if "://" in self.url else f"http://{self.url}")
-        return (parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 8080))
+        # Not urlsplit: the stripped URL's "[REDACTED:userinfo]@" would read as an IPv6 literal.
+        authority = host_port(self.url)
+        host, sep, port = authority.rpartition(":") if not authority.endswith("]") else (authority, "", "")
+        if not sep or not port.isdigit():
+            host, port = authority, ""
+        return host.strip("[]"), int(port) if port else (443 if self.scheme == "https" else 8080)
 
     @property
     def scheme(self) -> str:
