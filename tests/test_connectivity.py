@@ -258,7 +258,27 @@ def test_not_on_by_default(tmp_path):
 
     bundle = build_bundle(tmp_path, only="connectivity")
     assert bundle.collector("connectivity")["status"] == "skipped"
-    assert bundle.collector("connectivity")["reason"] == "no --probe targets given"
+    assert bundle.collector("connectivity")["reason"].startswith("no --probe targets given")
+
+
+def test_targets_from_the_config_file(tmp_path, monkeypatch):
+    """[probe] targets in config.toml: the core accepts the table, the probe runs (loopback only)."""
+    from diagbundle.testing import build_bundle
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    (tmp_path / "config" / "diagbundle").mkdir(parents=True)
+    config = tmp_path / "config" / "diagbundle" / "config.toml"
+    config.write_text('[probe]\ntargets = ["https://localhost:1/health"]\n')
+    bundle = build_bundle(tmp_path, only="connectivity,network")
+    row = bundle.json("connectivity/connectivity.json")["targets"][0]
+    assert (row["target"], row["broke_at"], row["kind"]) == ("https://localhost:1/health", "tcp", "refused")
+    effective = bundle.json("network/network.json")["proxy"]["effective"]
+    assert effective[0]["target"] == "https://localhost:1/health"
+    config.write_text('[probe]\ntarget = ["typo"]\n')
+    (tmp_path / "x").mkdir()
+    with pytest.raises(UsageError, match=r"unknown \[probe\] setting\(s\): target"):
+        build_bundle(tmp_path / "x", only="connectivity")
+    assert not list((tmp_path / "x").iterdir())  # nothing written
 
 
 def test_bad_probe_input_is_one_line(tmp_path):

@@ -49,7 +49,8 @@ else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
 APP = "diagbundle"
-_TOP_KEYS = {"redaction"}
+#: ``[probe]`` belongs to the connectivity plugin, which reads it itself.
+_TOP_KEYS = {"redaction", "probe"}
 _KEYS = {"allow", "allow_patterns", "username", "hostname", "pii", "rules"}
 _RULE_KEYS = {"name", "pattern", "kind", "group", "ignore_case", "trigger", "label"}
 

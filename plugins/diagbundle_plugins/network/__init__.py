@@ -117,6 +117,16 @@ def interfaces_section(platform: str) -> dict[str, Any]:
     return {**found, "routes": None}
 
 
+def probe_targets(ctx: Context) -> list[str]:
+    """The connectivity probe's targets (``--probe``, ``[probe]`` in config.toml), for effective proxies."""
+    from diagbundle_plugins.connectivity import targets
+
+    try:
+        return targets(ctx.options)
+    except UsageError:  # a broken [probe] table is the probe's error to report, not this collector's
+        return list(ctx.options.get("probe") or [])
+
+
 def gather(ctx: Context, platform: str | None = None) -> dict[str, Any]:
     """Everything network.json holds."""
     from diagbundle_plugins.network import guess, pac, proxy, vpn
@@ -133,7 +143,7 @@ def gather(ctx: Context, platform: str | None = None) -> dict[str, Any]:
         gateways = [a["name"] for a in (dns_data.get("ipconfig") or {}).get("adapters", []) if a["gateways"]]
         routes = {"default": [{"interface": name, "metric": 0} for name in gateways]}
     evidence = vpn.evidence(nets.get("interfaces") or [], routes, vpn.process_names())
-    targets = list(ctx.options.get("probe") or []) + list(proxy.DEFAULT_TARGETS)
+    targets = probe_targets(ctx) + list(proxy.DEFAULT_TARGETS)
     pac_data: dict[str, Any] | None = None
     pac_path = ctx.options.get("pac")
     if pac_path:
