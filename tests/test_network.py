@@ -373,11 +373,15 @@ def netns():
         _ip("netns", "exec", name, "ip", "addr", "add", "10.66.1.2/24", "dev", "dbv0")
         _ip("netns", "exec", name, "ip", "link", "set", "dbv0", "up")
         _ip("netns", "exec", name, "ip", "link", "set", "dbv1", "up")
+        # "docker0" exists only inside the namespace, so the name cannot clash.
+        _ip("netns", "exec", name, "ip", "link", "add", "docker0", "type", "bridge")
+        _ip("netns", "exec", name, "ip", "link", "add", "dbbr0", "type", "bridge")
         if not Path("/dev/net/tun").exists():
             print("skip reason: no /dev/net/tun on this machine")
             pytest.skip("no /dev/net/tun on this machine")
         _ip("netns", "exec", name, "ip", "tuntap", "add", "dev", "dbtun0", "mode", "tun")
         _ip("netns", "exec", name, "ip", "link", "set", "dbtun0", "mtu", "1280", "up")
+        _ip("netns", "exec", name, "ip", "tuntap", "add", "dev", "dbtap0", "mode", "tap")
         _ip("netns", "exec", name, "ip", "addr", "add", "10.8.0.2/24", "dev", "dbtun0")
         # Like a VPN client, a process holds the tun device open: only then is its carrier up.
         holder = subprocess.Popen(["ip", "netns", "exec", name, sys.executable, "-c", TUN_HOLDER, "dbtun0"],
@@ -406,8 +410,10 @@ def test_collect_inside_a_namespace(netns, tmp_path):
         data = json.loads(zf.read("network/network.json"))
         summary = zf.read("summary.md").decode()
     by_name = {i["name"]: i for i in data["interfaces"]}
-    assert set(by_name) == {"lo", "dbv0", "dbv1", "dbtun0"}
+    assert set(by_name) == {"lo", "dbv0", "dbv1", "dbtun0", "dbtap0", "docker0", "dbbr0"}
     assert (by_name["dbtun0"]["kind"], by_name["dbtun0"]["mtu"]) == ("tun", 1280)
+    assert (by_name["dbtap0"]["kind"], by_name["dbtap0"]["state"]) == ("tap", "down")  # nobody holds it
+    assert (by_name["docker0"]["kind"], by_name["dbbr0"]["kind"]) == ("docker", "bridge")
     assert by_name["dbv0"]["kind"] == "veth" and by_name["lo"]["kind"] == "loopback"
     assert by_name["lo"]["addresses"][0]["address"] == "127.0.0.1"  # loopback kept
     assert by_name["dbv0"]["addresses"][0]["address"].startswith("<ipv4-")  # others pseudonymised
@@ -420,6 +426,39 @@ def test_collect_inside_a_namespace(netns, tmp_path):
                                                     "http://wpad.corp.example/wpad.dat"]
     assert "Likely VPN network: DNS search dept.corp.example; VPN interface dbtun0" in summary
     assert "dbtun0 (tun, MTU 1280)" in summary
+
+
+def test_wireguard_interface_kind():
+    name = f"dbw{uuid.uuid4().hex[:8]}"
+    if _ip("netns", "add", name, check=False).returncode != 0:
+        print("skip reason: no permission for network namespaces")
+        pytest.skip("no permission for network namespaces")
+    try:
+        added = _ip("netns", "exec", name, "ip", "link", "add", "dbwg0", "type", "wireguard", check=False)
+        if added.returncode != 0:
+            print(f"skip reason: this kernel has no WireGuard: {added.stderr.strip()}")
+            pytest.skip(f"this kernel has no WireGuard: {added.stderr.strip()}")
+        script = ("import json; from diagbundle_plugins.network import interfaces; "
+                  "print(json.dumps({i['name']: i['kind'] for i in interfaces.linux_interfaces()}))")
+        done = subprocess.run(["ip", "netns", "exec", name, sys.executable, "-c", script],
+                              capture_output=True, text=True, timeout=30, check=True)
+        assert json.loads(done.stdout)["dbwg0"] == "wireguard"
+    finally:
+        _ip("netns", "del", name, check=False)
+
+
+def test_nsswitch_of_this_machine():
+    found = dns.nsswitch()
+    assert found["hosts"] and "files" in found["hosts"]
+
+
+def test_resolvectl_status_format():
+    capture = FIXTURES / "linux" / "resolvectl-status-split-dns.handmade.txt"
+    parsed = dns.parse_resolvectl(capture.read_text())
+    assert parsed["Global"]["resolv.conf mode"] == "stub"
+    link = parsed["Link 5 (tun0)"]
+    assert link["DNS Servers"] == ["10.8.0.1", "10.8.0.2"] and link["DNS Domain"] == ["~corp.example"]
+    assert parsed["Link 2 (enp3s0)"]["Current DNS Server"] == "192.168.1.1"
 
 
 def test_vpn_evidence_split_tunnel():

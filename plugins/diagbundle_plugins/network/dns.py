@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 import shutil
 import subprocess
 from collections.abc import Callable
@@ -21,6 +22,7 @@ STUB_ADDRESSES = frozenset({"127.0.0.53", "127.0.0.54"})
 RESOLVED_SOCKET = Path("/run/systemd/resolve/io.systemd.Resolve")
 RESOLVED_UPSTREAM = Path("/run/systemd/resolve/resolv.conf")
 TIMEOUT = 3.0
+_SECTION = re.compile(r"^(Global|Link \d+ \(.+\))\s*$")
 _LIST_KEYS = ("DNS Servers", "DNS Domain", "Fallback DNS Servers")
 
 
@@ -122,9 +124,8 @@ def parse_resolvectl(text: str) -> dict[str, Any]:
     for line in text.splitlines():
         if not line.strip():
             continue
-        if not line.startswith(" "):
-            name = line.strip()
-            current = sections.setdefault(name, {})
+        if _SECTION.match(line):  # keys are right-aligned, so the longest starts in column 0 too
+            current = sections.setdefault(line.strip(), {})
             last = None
             continue
         if current is None:
