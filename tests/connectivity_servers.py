@@ -9,6 +9,7 @@ Binds (addresses the test put on the namespace's loopback):
                  (trustme + the standard library, as a TLS-inspecting middlebox does), relays upstream
 - 10.77.0.5:80   a captive portal: every request is redirected to http://portal.test/login
 - 10.77.0.6:443  accepts connections and never answers
+- 10.77.0.8:443  HTTPS for cutoff.test: GET 200, but a POST is reset after 256 KiB
 Writes public-ca.pem and corp-ca.pem into CERTDIR, then prints "ready".
 """
 
@@ -19,6 +20,7 @@ import http.server
 import socket
 import socketserver
 import ssl
+import struct
 import sys
 import threading
 from pathlib import Path
@@ -58,6 +60,16 @@ class Portal(Origin):
         self.send_header("Location", "http://portal.test/login?from=probe")
         self.send_header("Content-Length", "0")
         self.end_headers()
+
+
+class CutOff(Origin):
+    """Like a middlebox that refuses uploads: reads 256 KiB of a POST body, then resets the connection."""
+
+    def do_POST(self) -> None:
+        self.rfile.read(256 << 10)
+        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.connection.close()
+        self.close_connection = True
 
 
 class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
@@ -130,12 +142,15 @@ def main() -> None:
     public.cert_pem.write_to_path(str(certdir / "public-ca.pem"))
     corp.cert_pem.write_to_path(str(certdir / "corp-ca.pem"))
     tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    public.issue_cert("service.test", "inspected.test").configure_cert(tls)
+    public.issue_cert("service.test", "inspected.test", "cutoff.test").configure_cert(tls)
     tls.set_alpn_protocols(["http/1.1"])  # no h2: the probe offers both and reports the choice
     https = Server(("10.77.0.2", 443), Origin)
     https.socket = tls.wrap_socket(https.socket, server_side=True)
     serve(https)
     serve(Server(("10.77.0.2", 80), Origin))
+    cutoff = Server(("10.77.0.8", 443), CutOff)
+    cutoff.socket = tls.wrap_socket(cutoff.socket, server_side=True)
+    serve(cutoff)
     serve(Server(("10.77.0.5", 80), Portal))
     proxy = socket.create_server(("10.77.0.4", 3128))
     threading.Thread(target=intercepting_proxy, args=(proxy, corp), daemon=True).start()

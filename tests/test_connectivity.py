@@ -24,7 +24,7 @@ from diagbundle_plugins.connectivity import probe, upload_size
 from diagbundle.errors import UsageError
 
 HERE = Path(__file__).parent
-ADDRESSES = ("10.77.0.1", "10.77.0.2", "10.77.0.3", "10.77.0.4", "10.77.0.5", "10.77.0.6", "10.77.0.7")
+ADDRESSES = tuple(f"10.77.0.{n}" for n in range(1, 9))
 #: tinyproxy's BasicAuth accepts only [A-Za-z0-9._-]; passwords with '/', '@', '%' are covered by
 #: test_credentials_are_found_where_strip_userinfo_cuts and the network collector's tests.
 PROXY_PASSWORD = "Tiny-proxy_pw.9"
@@ -84,7 +84,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
               "--address=/captive.test/10.77.0.5", "--address=/portal.test/10.77.0.5",
               "--address=/silent.test/10.77.0.6", "--address=/refused.test/10.77.0.7",
               "--address=/nobody.test/10.78.0.9", "--address=/proxy.test/10.77.0.3",
-              "--address=/inspector.test/10.77.0.4")
+              "--address=/inspector.test/10.77.0.4", "--address=/cutoff.test/10.77.0.8")
         servers = start(sys.executable, str(HERE / "connectivity_servers.py"), str(folder))
         assert servers.stdout is not None and servers.stdout.readline().strip() == "ready", (
             servers.stderr.read() if servers.stderr else "")
@@ -238,6 +238,16 @@ def test_upload_throughput(lab):
     assert upload["status"] == 201 and upload["sent_bytes"] == 2 << 20
     assert upload["throughput_bytes_per_second"] > 0
     assert "MB/s up" in summary
+
+
+def test_upload_cut_off_by_a_middlebox(lab):
+    _, data, summary, _ = collect(lab, "--probe", "https://cutoff.test/", "--probe-upload", "8M")
+    row = data["targets"][0]
+    assert steps(row)["http"]["status"] == 200  # downloads work ...
+    upload = steps(row)["upload"]  # ... the upload is cut off
+    assert (row["broke_at"], row["kind"]) == ("upload", "reset"), upload["failure"]
+    assert 256 << 10 <= upload["sent_bytes"] < 8 << 20 and upload["upload_bytes"] == 8 << 20
+    assert "FAILED at upload via direct: the connection to cutoff.test was cut off" in summary
 
 
 def test_offline_skips_the_probe(lab):

@@ -157,6 +157,10 @@ class Prober:
             failure = NetFailure("timeout", "the probe's time budget ran out before this step finished",
                                  str(error))
         else:
+            if name in ("upload", "http") and isinstance(error, ssl.SSLEOFError):
+                # TLS was up: an EOF now is the connection being cut (neterrors would call an
+                # EOF "TLS broken off", which is right during a handshake, not here).
+                error = ConnectionResetError(f"connection cut after the TLS handshake: {error}")
             failure = classify(error, host=self.host, via_proxy=self.proxy.url is not None and
                                name in ("tcp", "dns", "proxy"))
         step = Step(name, False, round(time.monotonic() - started, 4), details, failure)
