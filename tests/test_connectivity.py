@@ -306,3 +306,13 @@ def test_credentials_are_found_where_strip_userinfo_cuts():
     assert upload_size("4M") == 4 << 20 and upload_size(None) is None
     with pytest.raises(UsageError):
         upload_size("65M")
+
+
+def test_dry_run_lists_what_the_probe_would_contact():
+    done = subprocess.run([sys.executable, "-m", "diagbundle", "collect", "--dry-run", "--only",
+                           "connectivity", "--probe", "https://user:pw@api.example.com/health"],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "from https://[REDACTED:userinfo]@api.example.com/health" in done.stdout
+    assert "from http://api.example.com/ (captive-portal check)" in done.stdout
+    assert "pw@" not in done.stdout

@@ -74,6 +74,17 @@ def check(ctx: Context) -> str | None:
     return None
 
 
+def plan(ctx: Context) -> list[str]:
+    """For ``--dry-run``: every URL the probe would contact (and its captive-portal check)."""
+    found = []
+    for url in targets(ctx.options):
+        parts = urlsplit(url)
+        found.append(strip_userinfo(url))
+        if parts.scheme == "https":
+            found.append(f"http://{parts.hostname}/ (captive-portal check)")
+    return found
+
+
 def _pac_text(ctx: Context, source: Any, budget: float) -> tuple[str | None, str]:
     """The PAC to evaluate: ``--pac FILE`` if given, else the source's PAC URL fetched directly."""
     if ctx.options.get("pac"):
@@ -228,7 +239,8 @@ def collect(ctx: Context) -> None:
 def diagbundle_register_collectors(register: Callable[[Collector], None]) -> None:
     register(Collector("connectivity",
                        "Opt-in probe of --probe URLs: DNS, TCP, proxy, TLS (inspection), HTTP, "
-                       "captive portal, upload", collect, check=check, needs_network=True))
+                       "captive portal, upload", collect, check=check, plan=plan,
+                       needs_network=True))
 
 
 @hookimpl

@@ -223,6 +223,14 @@ def check(ctx: Context) -> str | None:
     return None
 
 
+def plan(ctx: Context) -> list[str]:
+    """For ``--dry-run``: the files that decide the most, and the PAC file if one was given."""
+    found = ["proxy variables", "/etc/resolv.conf", "/sys/class/net", "/proc/net/route"]
+    if ctx.options.get("pac"):
+        found.append(f"--pac {ctx.options['pac']} (evaluated in a child process)")
+    return found if _platform() == "linux" else ["proxy variables", "system proxy and DNS settings"]
+
+
 def collect(ctx: Context) -> None:
     data = gather(ctx)
     ctx.add_json("network.json", data)
@@ -238,7 +246,8 @@ def collect(ctx: Context) -> None:
 def diagbundle_register_collectors(register: Callable[[Collector], None]) -> None:
     register(Collector("network",
                        "Proxy settings (env, desktop, registry, browser policies), PAC, DNS, "
-                       "interfaces, routes, VPN evidence; never touches the network", collect, check=check))
+                       "interfaces, routes, VPN evidence; never touches the network", collect, check=check,
+                       plan=plan))
 
 
 @hookimpl
