@@ -316,3 +316,15 @@ def test_dry_run_lists_what_the_probe_would_contact():
     assert "from https://[REDACTED:userinfo]@api.example.com/health" in done.stdout
     assert "from http://api.example.com/ (captive-portal check)" in done.stdout
     assert "pw@" not in done.stdout
+
+
+def test_socks_proxy_is_said_not_probed(tmp_path, monkeypatch):
+    from diagbundle.testing import build_bundle
+
+    for name in [n for n in os.environ if n.lower().endswith("_proxy")]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("ALL_PROXY", "socks5h://bob:s3/cr@t@127.0.0.1:1")
+    bundle = build_bundle(tmp_path, only="connectivity", probe=["https://localhost:1/"])
+    row = bundle.json("connectivity/connectivity.json")["targets"][0]
+    assert row["result"] == "not probed" and row["proxy"]["proxy"] == "socks5h://[REDACTED:userinfo]@127.0.0.1:1"
+    assert "s3/cr" not in bundle.text("summary.md") + bundle.text("connectivity/connectivity.json")

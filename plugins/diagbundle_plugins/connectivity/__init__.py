@@ -169,6 +169,12 @@ def run(ctx: Context) -> dict[str, Any]:
         target_started = time.monotonic()
         budget = Budget(share)
         chosen = choose_proxy(ctx, url, sources, max(share, 0.1))
+        if chosen.scheme.startswith("socks"):
+            results.append({"target": strip_userinfo(url), "proxy": chosen.report(), "result": "not probed",
+                            "broke_at": None, "kind": None, "steps": [], "verdicts": [],
+                            "message": "the proxy is a SOCKS proxy: the probe speaks HTTP proxies only",
+                            "captive_portal": None, "seconds": 0.0})
+            continue
         outcome = Prober(url, chosen, trust, budget).run()
         steps = outcome["steps"]
         verdicts = list(outcome["verdicts"])
@@ -210,6 +216,9 @@ def summary_lines(data: dict[str, Any]) -> list[str]:
     lines = []
     for row in data["targets"]:
         via = row["proxy"]["proxy"] or "direct"
+        if row["result"] == "not probed":
+            lines.append(f"- {row['target']}: not probed via {via}: {row['message']}")
+            continue
         if row["result"] == "ok":
             parts = []
             for step in row["steps"]:
