@@ -129,7 +129,7 @@ def probe_targets(ctx: Context) -> list[str]:
 
 def gather(ctx: Context, platform: str | None = None) -> dict[str, Any]:
     """Everything network.json holds."""
-    from diagbundle_plugins.network import guess, pac, proxy, vpn
+    from diagbundle_plugins.network import guess, proxy, vpn
 
     platform = platform or _platform()
     errors: dict[str, str] = {}
@@ -147,6 +147,8 @@ def gather(ctx: Context, platform: str | None = None) -> dict[str, Any]:
     pac_data: dict[str, Any] | None = None
     pac_path = ctx.options.get("pac")
     if pac_path:
+        from diagbundle_plugins.network import pac  # only now: its import costs ~10 ms
+
         text = Path(pac_path).read_text(encoding="utf-8", errors="replace")
         resolve = bool(ctx.options.get("probe")) and not ctx.options.get("offline")
         result = pac.evaluate(text, targets, resolve=resolve)
