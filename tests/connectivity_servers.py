@@ -4,7 +4,7 @@
 
 Binds (addresses the test put on the namespace's loopback):
 - 10.77.0.2:443  HTTPS for service.test / inspected.test (certificate from the "public" CA), GET 200, POST 201
-- 10.77.0.2:80   plain HTTP, 200 (no captive portal)
+- 10.77.0.2:80   plain HTTP, 200 (no captive portal); /proxy.pac is a PAC file
 - 10.77.0.4:3128 an intercepting proxy: answers CONNECT, re-signs with the "Corp Inspection CA"
                  (trustme + the standard library, as a TLS-inspecting middlebox does), relays upstream
 - 10.77.0.5:80   a captive portal: every request is redirected to http://portal.test/login
@@ -27,12 +27,21 @@ from pathlib import Path
 
 import trustme
 
+#: Served at http://service.test/proxy.pac: it resolves a name, which the probe allows.
+PAC = """function FindProxyForURL(url, host) {
+  if (isInNet(dnsResolve(host), "10.77.0.0", "255.255.255.0")) return "PROXY proxy.test:3128; DIRECT";
+  return "DIRECT";
+}
+"""
+
 
 class Origin(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
     def do_GET(self) -> None:
         body = b"hello from the service\n"
+        if self.path == "/proxy.pac":
+            body = PAC.encode()
         self.send_response(200)
         self.send_header("Content-Length", str(len(body)))
         self.send_header("X-Request-Id", "req-7f3a")

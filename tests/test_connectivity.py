@@ -232,6 +232,29 @@ def test_plain_proxy_and_proxy_authentication(lab):
     assert steps(rows["http://service.test/"])["http"]["status"] == 200
 
 
+def test_pac_url_from_gnome_is_fetched_and_evaluated_with_dns(lab, tmp_path):
+    """GNOME in auto mode names a PAC URL: the probe fetches it, evaluates it with name lookups on
+    (dnsResolve reaches the namespace's dnsmasq) and goes through the proxy it returns."""
+    config = lab["folder"] / f"xdg-{uuid.uuid4().hex[:6]}"
+    env = {"GSETTINGS_BACKEND": "keyfile", "XDG_CONFIG_HOME": str(config)}
+    for key, value in (("mode", "auto"), ("autoconfig-url", "http://service.test/proxy.pac")):
+        subprocess.run(["gsettings", "set", "org.gnome.system.proxy", key, value], check=True,
+                       env={**os.environ, **env}, capture_output=True, timeout=10)
+    _, data, _, _ = collect(lab, "--probe", "https://service.test/", env=env)
+    row = data["targets"][0]
+    assert row["proxy"]["source"] == "gnome" and row["proxy"]["proxy"] == "http://proxy.test:3128"
+    assert row["proxy"]["reason"] == ("PAC http://service.test/proxy.pac returned "
+                                      "'PROXY proxy.test:3128; DIRECT'")
+    assert row["result"] == "ok" and steps(row)["proxy"]["status"] == 200
+
+    pac_file = lab["folder"] / "direct.pac"
+    pac_file.write_text('function FindProxyForURL(url, host) { return "DIRECT"; }\n')
+    _, data, _, _ = collect(lab, "--probe", "https://service.test/", "--pac", str(pac_file))
+    row = data["targets"][0]
+    assert (row["proxy"]["source"], row["proxy"]["proxy"]) == ("pac-file", None)
+    assert row["result"] == "ok"
+
+
 def test_upload_throughput(lab):
     _, data, summary, _ = collect(lab, "--probe", "https://service.test/", "--probe-upload", "2M")
     upload = steps(data["targets"][0])["upload"]
@@ -293,10 +316,11 @@ def test_targets_from_the_config_file(tmp_path, monkeypatch):
 
 def test_bad_probe_input_is_one_line(tmp_path):
     for args in (["--probe", "ftp://x/"], ["--probe", "https://x/", "--probe-upload", "lots"],
-                 ["--probe", "https://x/", "--probe-budget", "-1"]):
+                 ["--probe", "https://x/", "--probe-budget", "-1"],
+                 ["--probe", "https://x/", "--pac", str(tmp_path / "missing.pac")]):
         done = subprocess.run([sys.executable, "-m", "diagbundle", "collect", "-o", str(tmp_path / "b.zip"),
                                "--only", "connectivity", *args], capture_output=True, text=True, timeout=60)
-        assert done.returncode == 2 and done.stderr.startswith("diagbundle: error: --probe"), done.stderr
+        assert done.returncode == 2 and done.stderr.startswith("diagbundle: error: --p"), done.stderr
         assert "Traceback" not in done.stderr and not (tmp_path / "b.zip").exists()
 
 

@@ -68,6 +68,9 @@ def check(ctx: Context) -> str | None:
             raise ValueError
     except ValueError:
         raise UsageError(f"--probe-budget {ctx.options.get('probe_budget')}: give seconds, e.g. 10") from None
+    from diagbundle_plugins.network import check as check_pac
+
+    check_pac(ctx)  # --pac FILE is read here too, whether or not network runs
     bundle = ctx.options.get("probe_ca_bundle")
     if bundle and not Path(bundle).is_file():
         raise UsageError(f"--probe-ca-bundle {bundle}: no such file")
