@@ -1,8 +1,9 @@
 """What the network collector adds to ``diagbundle collect``. Prints figures; asserts nothing.
 
-1. In a fresh process, as in a real run (plugins loaded, the redactor built,
-   bytecode caches present): the first ``collect()`` call, imports of the
-   platform modules included; N processes, median. This is what network adds
+1. In a fresh process, as in a real run (the CLI's modules imported, plugins
+   loaded, the redactor built, bytecode caches present): the first
+   ``collect()`` call, imports of the platform modules included; N
+   processes, median. This is what network adds
    to a run's work; the CLI comparison below also carries the machine's noise.
 2. The real CLI: ``diagbundle collect --only environment`` against
    ``--only environment,network``, N runs each, medians and the difference.
@@ -50,6 +51,7 @@ def in_process(runs: int) -> list[float]:
 
 FRESH = """
 import time
+import diagbundle.cli, diagbundle.api  # what every run imports before a collector starts
 from diagbundle.plugins import PluginManager
 from diagbundle.context import Context, Store
 from diagbundle.redaction import Redactor
