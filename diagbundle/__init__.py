@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from diagbundle.builder import BundleResult as BundleResult
     from diagbundle.builder import BundleStream as BundleStream
     from diagbundle.builder import PlannedCollector as PlannedCollector
+    from diagbundle.config import config_section as config_section
     from diagbundle.content import HEAD_SIZE as HEAD_SIZE
     from diagbundle.content import looks_binary as looks_binary
     from diagbundle.context import Context as Context
@@ -48,6 +49,7 @@ if TYPE_CHECKING:
     from diagbundle.types import Format as Format
     from diagbundle.types import FormatJob as FormatJob
     from diagbundle.types import TicketField as TicketField
+    from diagbundle.urls import strip_userinfo as strip_userinfo
 
 _EXPORTS = {
     "collect": "diagbundle.api",
@@ -61,6 +63,7 @@ _EXPORTS = {
     "Context": "diagbundle.context",
     "looks_binary": "diagbundle.content",
     "HEAD_SIZE": "diagbundle.content",
+    "config_section": "diagbundle.config",
     "UploadError": "diagbundle.errors",
     "inspect_bundle": "diagbundle.inspect",
     "bundle_filename": "diagbundle.naming",
@@ -86,6 +89,7 @@ _EXPORTS = {
     "TicketField": "diagbundle.types",
     "Limits": "diagbundle.sizecheck",
     "SizeCheck": "diagbundle.sizecheck",
+    "strip_userinfo": "diagbundle.urls",
 }
 
 __all__ = ["__version__", *sorted(_EXPORTS)]

@@ -63,7 +63,9 @@ def read_config(path: Path | None = None) -> dict[str, Any]:
     return dict(data)
 
 
-def section(name: str, path: Path | None = None, *, keys: frozenset[str] | None = None) -> dict[str, Any]:
+def config_section(
+    name: str, path: Path | None = None, *, keys: frozenset[str] | None = None
+) -> dict[str, Any]:
     """One table of the config (``{}`` if absent); ``keys``, if given, are the only ones allowed."""
     table: dict[str, Any] = dict(read_config(path).get(name, {}))
     if keys is not None:

@@ -36,6 +36,8 @@ ENTRY_POINT_GROUP = "diagbundle"
 DEFAULT_PLUGINS: tuple[str, ...] = (
     "diagbundle_plugins.environment",
     "diagbundle_plugins.browsers",
+    "diagbundle_plugins.network",
+    "diagbundle_plugins.connectivity",
     "diagbundle_plugins.har",
     "diagbundle_plugins.attachments",
     "diagbundle_plugins.ticket",

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from diagbundle.config import section
+from diagbundle.config import config_section
 from diagbundle.errors import UsageError
 
 MB = 1000 * 1000
@@ -33,7 +33,7 @@ class Limits:
     @classmethod
     def from_config(cls, path: Path | None = None) -> Limits:
         """The ``[limits]`` table (``attachment_mb``, ``upload_mb``), else the defaults."""
-        table = section("limits", path, keys=frozenset({"attachment_mb", "upload_mb"}))
+        table = config_section("limits", path, keys=frozenset({"attachment_mb", "upload_mb"}))
         values = {}
         for key, attr in (("attachment_mb", "attachment"), ("upload_mb", "upload")):
             if key in table:

@@ -112,9 +112,9 @@ def test_load_plugins_empty_loads_no_third_party_plugin() -> None:
 
 
 def test_load_plugins_list_loads_only_those() -> None:
-    infos, _ = plugins_json("good, network")
+    infos, _ = plugins_json("good, needs_net")
     loaded = sorted(n for n, i in infos.items() if i["source"] == "entry point" and i["status"] == "ok")
-    assert loaded == ["good", "network"]
+    assert loaded == ["good", "needs_net"]
     assert infos["broken_import"]["status"] == "disabled"
 
 

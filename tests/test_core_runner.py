@@ -193,12 +193,12 @@ def test_network_collector_runs_without_offline(tmp_path: Path) -> None:
 
 
 def test_offline_from_the_cli_and_in_dry_run(tmp_path: Path) -> None:
-    done = harness.run("collect", "--offline", "--dry-run", "--only", "needs-net", load="network")
+    done = harness.run("collect", "--offline", "--dry-run", "--only", "needs-net", load="needs_net")
     assert done.returncode == 0, done.stderr
     assert "skip:" in done.stdout and "offline" in done.stdout
     out = tmp_path / "b.zip"
     done = harness.run(
-        "collect", "--offline", "--only", "needs-net", "-o", str(out), "--json", load="network"
+        "collect", "--offline", "--only", "needs-net", "-o", str(out), "--json", load="needs_net"
     )
     # Written, but it holds no collected data: exit 6, and the reason is said.
     assert done.returncode == 6, done.stderr

@@ -42,9 +42,9 @@ def mapping_path(bundle_id: str) -> Path:
 
 def keep_days() -> float:
     """``[redaction] mapping_days`` from the config, else :data:`DEFAULT_DAYS`."""
-    from diagbundle.config import section
+    from diagbundle.config import config_section
 
-    days = section("redaction").get("mapping_days", DEFAULT_DAYS)
+    days = config_section("redaction").get("mapping_days", DEFAULT_DAYS)
     if isinstance(days, bool) or not isinstance(days, (int, float)) or days <= 0:
         raise UsageError("[redaction] mapping_days must be a positive number of days")
     return float(days)
