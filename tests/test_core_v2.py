@@ -447,3 +447,31 @@ def _plugin(*collectors: Collector) -> object:
                 register(c)
 
     return Plugin()
+
+
+def test_write_progress_shows_on_a_terminal_and_not_on_a_pipe(tmp_path: Path) -> None:
+    log = tmp_path / "big.log"
+    log.write_text("".join(f"line {n} user{n}@example.com\n" for n in range(200_000)))
+    leader, follower = pty.openpty()
+    try:
+        child = subprocess.run(harness.command("collect", "--only", "attachments", "--attach", str(log), "-y",
+                                               "-o", str(tmp_path / "t.zip")),
+                               stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=follower,
+                               env=harness.child_env(""), timeout=120)
+    finally:
+        os.close(follower)
+    seen = bytearray()
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        seen += chunk
+    os.close(leader)
+    assert child.returncode == 0
+    text = seen.decode("utf-8", "replace")
+    assert "writing attachments/big.log:" in text and "MB" in text  # bytes of the file being written
+    piped = harness.run("collect", "--only", "attachments", "--attach", str(log), "-o", str(tmp_path / "p.zip"))
+    assert piped.returncode == 0 and "writing" not in piped.stderr and piped.stderr == ""
