@@ -11,11 +11,9 @@ import json
 import os
 import pty
 import re
-import select
 import signal
 import stat
 import subprocess
-import time
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -284,41 +282,17 @@ def test_nul_after_9_kb_is_refused_by_the_same_check_that_stages_the_file(tmp_pa
 # -- the review step, through a real terminal -----------------------------------------------------
 
 
-def _read_until(fd: int, needle: bytes, seen: bytearray, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while needle not in seen:
-        left = deadline - time.monotonic()
-        assert left > 0, f"no {needle!r} in {bytes(seen)!r}"
-        ready, _, _ = select.select([fd], [], [], left)
-        if ready:
-            try:
-                chunk = os.read(fd, 4096)
-            except OSError:
-                chunk = b""
-            assert chunk, f"the terminal closed before {needle!r}: {bytes(seen)!r}"
-            seen += chunk
-
-
 def test_review_step_asks_on_a_terminal_and_drops_what_the_user_refuses(tmp_path: Path) -> None:
     out = tmp_path / "b.zip"
-    leader, follower = pty.openpty()
-    child = subprocess.Popen(harness.command("collect", "--only", "reviewing", "-o", str(out)),
-                             stdin=follower, stdout=follower, stderr=follower,
-                             env=harness.child_env("reviewing"), close_fds=True)
-    os.close(follower)
-    seen = bytearray()
-    try:
-        _read_until(leader, b"reviewing found 2 notes", seen)
-        _read_until(leader, b"Keep reviewing/first.txt? (Y/n)", seen)
-        os.write(leader, b"maybe\n")
-        _read_until(leader, b"Please answer y or n.", seen)
-        os.write(leader, b"n\n")
-        _read_until(leader, b"Keep reviewing/second.txt? (Y/n)", seen)
-        os.write(leader, b"\n")  # the default: keep
-        assert child.wait(timeout=60) == 0, bytes(seen)
-    finally:
-        child.kill()
-        os.close(leader)
+    with harness.Terminal("collect", "--only", "reviewing", "-o", str(out), load="reviewing") as term:
+        term.expect(b"reviewing found 2 notes")
+        term.expect(b"Keep reviewing/first.txt? (Y/n)")
+        term.send(b"maybe")
+        term.expect(b"Please answer y or n.")
+        term.send(b"n")
+        term.expect(b"Keep reviewing/second.txt? (Y/n)")
+        term.send(b"")  # the default: keep
+        assert term.wait() == 0, bytes(term.seen)
     names = harness.members(out)
     assert "reviewing/second.txt" in names and "reviewing/first.txt" not in names
     manifest = json.loads(names["manifest.json"])
@@ -452,26 +426,9 @@ def _plugin(*collectors: Collector) -> object:
 def test_write_progress_shows_on_a_terminal_and_not_on_a_pipe(tmp_path: Path) -> None:
     log = tmp_path / "big.log"
     log.write_text("".join(f"line {n} user{n}@example.com\n" for n in range(200_000)))
-    leader, follower = pty.openpty()
-    try:
-        child = subprocess.run(harness.command("collect", "--only", "attachments", "--attach", str(log), "-y",
-                                               "-o", str(tmp_path / "t.zip")),
-                               stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=follower,
-                               env=harness.child_env(""), timeout=120)
-    finally:
-        os.close(follower)
-    seen = bytearray()
-    while True:
-        try:
-            chunk = os.read(leader, 65536)
-        except OSError:
-            break
-        if not chunk:
-            break
-        seen += chunk
-    os.close(leader)
-    assert child.returncode == 0
-    text = seen.decode("utf-8", "replace")
+    code, text = harness.run_with_terminal_stderr("collect", "--only", "attachments", "--attach", str(log),
+                                                  "-y", "-o", str(tmp_path / "t.zip"))
+    assert code == 0
     assert "writing attachments/big.log:" in text and "MB" in text  # bytes of the file being written
     piped = harness.run("collect", "--only", "attachments", "--attach", str(log), "-o", str(tmp_path / "p.zip"))
     assert piped.returncode == 0 and "writing" not in piped.stderr and piped.stderr == ""

@@ -4,18 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import pty
-import subprocess
 from pathlib import Path
 
 import pytest
 from core_plugins import harness
-from test_core_v2 import _read_until
+from diagbundle_plugins.ticket.when import parse_when
 
 import diagbundle
 from diagbundle.testing import build_bundle
-from diagbundle_plugins.ticket.when import parse_when
 
 EMAIL = "ticket.user@example.com"
 
@@ -121,30 +117,21 @@ def test_vendor_fields_are_options_validated_and_required(tmp_path: Path) -> Non
 
 def test_prompts_ask_for_what_is_missing_on_a_terminal(tmp_path: Path) -> None:
     out = tmp_path / "b.zip"
-    leader, follower = pty.openpty()
-    child = subprocess.Popen(harness.command("collect", "--only", "ticket", "--problem", "Login loops",
-                                             "-o", str(out)),
-                             stdin=follower, stdout=follower, stderr=follower,
-                             env=harness.child_env("vendor"), close_fds=True)
-    os.close(follower)
-    seen = bytearray()
-    try:
-        _read_until(leader, b"A few details for support", seen)
-        _read_until(leader, b"Steps to reproduce:", seen)
-        os.write(leader, b"click login twice\n")
-        _read_until(leader, b"When it happened:", seen)
-        os.write(leader, b"hace 5 minutos\n")
-        _read_until(leader, b"Account e-mail:", seen)
-        os.write(leader, b"nope\n")
-        _read_until(leader, b"not a valid account e-mail", seen)
-        _read_until(leader, b"Account e-mail:", seen[seen.index(b"not a valid"):])
-        os.write(leader, EMAIL.encode() + b"\n")
-        _read_until(leader, b"Custom GPT ID:", seen)
-        os.write(leader, b"g-AbC123xyz\n")
-        assert child.wait(timeout=60) == 0, bytes(seen)
-    finally:
-        child.kill()
-        os.close(leader)
+    with harness.Terminal("collect", "--only", "ticket", "--problem", "Login loops", "-o", str(out),
+                          load="vendor") as term:
+        term.expect(b"A few details for support")
+        term.expect(b"Steps to reproduce:")
+        term.send(b"click login twice")
+        term.expect(b"When it happened:")
+        term.send(b"hace 5 minutos")
+        term.expect(b"Account e-mail:")
+        term.send(b"nope")
+        term.expect(b"not a valid account e-mail")
+        term.expect(b"Account e-mail:")
+        term.send(EMAIL.encode())
+        term.expect(b"Custom GPT ID:")
+        term.send(b"g-AbC123xyz")
+        assert term.wait() == 0, bytes(term.seen)
     ticket = json.loads(_members(out)["ticket/ticket.json"])
     assert ticket["problem"] == "Login loops" and ticket["steps"] == "click login twice"
     assert ticket["email"] == EMAIL and ticket["gpt-id"] == "g-AbC123xyz"
@@ -197,27 +184,10 @@ def test_size_check_on_a_terminal_and_on_a_pipe(tmp_path: Path) -> None:
                         env=env)
     assert piped.returncode == 0
     assert "diagbundle: size: too big to attach" in piped.stderr
-    leader, follower = pty.openpty()
-    try:
-        child = subprocess.run(harness.command("collect", "--only", "attachments", "--attach", str(log), "-y",
-                                               "-o", str(tmp_path / "t.zip")),
-                               stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=follower,
-                               env=harness.child_env("", env), timeout=120)
-    finally:
-        os.close(follower)
-    seen = bytearray()
-    try:
-        while True:
-            chunk = os.read(leader, 4096)
-            if not chunk:
-                break
-            seen += chunk
-    except OSError:
-        pass
-    finally:
-        os.close(leader)
-    assert child.returncode == 0
-    assert b"Size: too big to attach" in seen and b"diagbundle upload" in seen
+    code, shown = harness.run_with_terminal_stderr("collect", "--only", "attachments", "--attach", str(log),
+                                                   "-y", "-o", str(tmp_path / "t.zip"), env=env)
+    assert code == 0
+    assert "Size: too big to attach" in shown and "diagbundle upload" in shown
 
 
 def test_size_check_in_the_api(tmp_path: Path) -> None:
