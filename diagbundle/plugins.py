@@ -37,6 +37,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "diagbundle_plugins.browsers",
     "diagbundle_plugins.har",
     "diagbundle_plugins.attachments",
+    "diagbundle_plugins.screenshots",
 )
 
 
