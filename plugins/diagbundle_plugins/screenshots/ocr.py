@@ -9,7 +9,6 @@ loaded once per process, on first use, and shared by every image.
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
 import threading
 from collections.abc import Callable
@@ -53,11 +52,12 @@ class Engine:
 
 
 def _rapidocr() -> Engine:
-    if importlib.util.find_spec("rapidocr") is None or importlib.util.find_spec("onnxruntime") is None:
-        raise OcrUnavailable("rapidocr and onnxruntime are not installed")
-    spec = importlib.util.find_spec("rapidocr")
-    assert spec is not None and spec.origin is not None
-    models = Path(spec.origin).parent / "models"
+    try:
+        import onnxruntime  # noqa: F401  (rapidocr's engine; imported here so its absence is named)
+        import rapidocr
+    except ImportError as err:
+        raise OcrUnavailable(f"{err.name or 'rapidocr'} is not installed") from None
+    models = Path(rapidocr.__file__).parent / "models"
     params: dict[str, Any] = {}
     for key, filename in RAPIDOCR_MODELS.items():
         path = models / filename
@@ -72,10 +72,12 @@ def _rapidocr() -> Engine:
         "Global.text_score": 0.3,
         # rapidocr shrinks anything above 2000 px, which makes a 4K screen's text unreadable.
         "Global.max_side_len": MAX_SIDE,
+        # The detector's default enlarges every image to at least 736 px on its short side:
+        # a 1500x240 strip then costs as much as a 4600x740 screen. Screens are read as they are.
+        "Det.limit_type": "max",
+        "Det.limit_side_len": MAX_SIDE,
     })
-    from rapidocr import RapidOCR
-
-    ocr = RapidOCR(params=params)
+    ocr = rapidocr.RapidOCR(params=params)
 
     def read(img: Image.Image) -> list[Line]:
         result: Any = ocr(img)
@@ -94,11 +96,12 @@ def _rapidocr() -> Engine:
 
 
 def _tesseract() -> Engine:
-    if importlib.util.find_spec("pytesseract") is None:
-        raise OcrUnavailable("pytesseract is not installed")
+    try:
+        import pytesseract
+    except ImportError:
+        raise OcrUnavailable("pytesseract is not installed") from None
     if shutil.which("tesseract") is None:
         raise OcrUnavailable("the tesseract program is not installed")
-    import pytesseract
 
     try:
         version = str(pytesseract.get_tesseract_version())
