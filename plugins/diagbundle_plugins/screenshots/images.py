@@ -176,12 +176,12 @@ def decode(data: bytes | IO[bytes]) -> Decoded:
     """
     img = open_image(data)
     fmt = img.format or "unknown"
-    removed = metadata_of(img)
     notes: list[str] = []
-    frames = getattr(img, "n_frames", 1)
-    if frames > 1:
-        notes.append(f"animated: first of {frames} frames kept")
     try:
+        removed = metadata_of(img)  # reading EXIF and text chunks can hit a truncated file too
+        frames = getattr(img, "n_frames", 1)
+        if frames > 1:
+            notes.append(f"animated: first of {frames} frames kept")
         img.seek(0)
         img.load()
         upright = ImageOps.exif_transpose(img)
