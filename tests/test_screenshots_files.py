@@ -334,3 +334,14 @@ def test_without_the_ocr_extra_images_go_in_with_a_plain_warning(tmp_path: Path)
         assert report["ocr"] == {"checked": False, "reason": "rapidocr: rapidocr is not installed; "
                                  "tesseract: pytesseract is not installed", "hint": "install diagbundle[ocr]"}
         assert img.getpixel((5, 5)) == (0, 0, 0) and img.getpixel((20, 20)) == (1, 2, 3)
+
+
+def test_an_attached_image_goes_through_the_format_step(tmp_path: Path) -> None:
+    src = tmp_path / "pic.png"
+    _png_with_everything(src)
+    bundle = build_bundle(tmp_path, only="attachments", attach=[str(src)], attach_binary=True)
+    out = tmp_path / "out.png"
+    out.write_bytes(bundle.zip.read("attachments/pic.png"))
+    _assert_clean(out)
+    entry = bundle.file("attachments/pic.png")
+    assert entry["format"] == "image-png" and entry["redactions"]["image-png-text"] == 3
