@@ -35,10 +35,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from diagbundle_plugins.screenshots import capture
-from diagbundle_plugins.screenshots.collector import redact_pixels
 from diagbundle_plugins.screenshots.format import PNG_FORMAT
 from diagbundle_plugins.screenshots.images import decode, encode
 from diagbundle_plugins.screenshots.ocr import load_engine
+from diagbundle_plugins.screenshots.pixels import redact_pixels
 from PIL import Image, ImageDraw, ImageFont, PngImagePlugin
 
 from diagbundle import Redactor

@@ -111,13 +111,21 @@ def test_rapidocr_masks_every_secret_and_tesseract_cannot_read_them(tmp_path: Pa
     assert done.returncode == 0, done.stderr
     _check(tmp_path / "out.zip", made, "tesseract")
     with zipfile.ZipFile(tmp_path / "out.zip") as zf:
-        report = json.loads(zf.read("screenshots/screenshots.json"))
+        sidecar = zf.read("screenshots/screenshots.json").decode()
+        report = json.loads(sidecar)
         summary = zf.read("summary.md").decode()
+        manifest = json.loads(zf.read("manifest.json"))
     assert report["ocr"]["name"] == "rapidocr" and report["ocr"]["version"].startswith("rapidocr 3.")
     light = next(i for i in report["images"] if i["file"] == "screenshots/light.png")
     rules = {r["rule"] for r in light["rules"]}
     assert {"stripe-key", "email", "password"} <= rules
-    assert "text checked with rapidocr" in summary and "text line(s) masked" in summary
+    assert len(light["ocr_masks"]) == 3 and light["ocr_lines_read"] == 6
+    assert "[REDACTED" not in sidecar  # rule names and boxes only, nothing the redactor would catch
+    assert "text checked with rapidocr" in summary and "3 text line(s) masked" in summary
+    # The masked lines are counted like any redaction: per file in the manifest, in the totals.
+    counts = next(f for f in manifest["files"] if f["path"] == "screenshots/light.png")["redactions"]
+    assert counts["ocr-stripe-key"] == 1 and counts["ocr-email"] == 1 and counts["ocr-password"] == 1
+    assert "ocr-stripe-key" in summary
 
 
 def test_tesseract_as_the_masking_engine(tmp_path: Path) -> None:

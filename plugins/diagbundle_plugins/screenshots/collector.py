@@ -1,11 +1,11 @@
 """The ``screenshots`` collector: images the user names or captures, cleaned before they go in.
 
 For each image, in order: decode into fresh RGB pixels (no metadata can
-survive), fill the user's ``--mask`` boxes, read the text with OCR and fill
-every line the bundle's redactor or our looser rules flag (see
-:mod:`.textcheck`), then add it with ``ctx.add_image``, whose format step
-re-encodes it once more. Every user-named file is decoded in ``check``, so
-a bad one ends the run (exit 2) before anything is written.
+survive) and fill the user's ``--mask`` boxes here; then the image format
+step (:mod:`.format`) reads the text with OCR, fills every line the bundle's
+redactor or our looser rules flag, and encodes it. Every user-named file is
+decoded in ``check``, so a bad one ends the run (exit 2) before anything is
+written.
 
 Per-image results are kept in :class:`Shot` records: they feed summary.md,
 ``screenshots/screenshots.json`` and the review step. They hold boxes and
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import sys
+import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -24,7 +25,7 @@ from typing import Any
 
 from PIL import Image
 
-from diagbundle import Context, UsageError
+from diagbundle import Context, FormatError, UsageError
 from diagbundle_plugins.paths import read_head
 from diagbundle_plugins.screenshots import capture, masks
 from diagbundle_plugins.screenshots.images import Decoded, ImageProblem, decode, encode
@@ -35,7 +36,7 @@ from diagbundle_plugins.screenshots.ocr import (
     OcrUnavailable,
     load_engine,
 )
-from diagbundle_plugins.screenshots.textcheck import TextRedactor, classify
+from diagbundle_plugins.screenshots.pixels import MaskedBox, rule_kinds
 
 MAX_DELAY = 300.0
 NOT_CHECKED = f"not checked for text: {INSTALL_HINT}"
@@ -48,17 +49,6 @@ class Source:
     label: str  # "shot.png", or "screen" / "screen 2"
     path: Path | None = None
     screen: capture.ScreenPlan | None = None
-
-
-@dataclass
-class MaskedBox:
-    """One filled box: x0, y0, x1, y1 and why (``--mask``, or the OCR rules that hit)."""
-
-    box: tuple[int, int, int, int]
-    rules: list[str]
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"box": list(self.box), "rules": self.rules}
 
 
 @dataclass
@@ -80,7 +70,7 @@ class Shot:
 
     def rule_counts(self) -> Counter[str]:
         """How many OCR boxes each rule kind hit (a box hit by two rules counts for both)."""
-        return Counter(rule.split(":", 1)[0] for box in self.ocr_masks for rule in box.rules)
+        return rule_kinds(self.ocr_masks)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -187,31 +177,14 @@ def plan(ctx: Context) -> list[str]:
     return [str(s.path) if s.path else s.label for s in request.sources]
 
 
-def _pad(box: tuple[int, int, int, int], size: tuple[int, int]) -> tuple[int, int, int, int]:
-    """Grow an OCR box so anti-aliased edges, accents and descenders are covered too."""
-    x0, y0, x1, y1 = box
-    pad = max(3, round(0.25 * (y1 - y0)))
-    return max(x0 - pad, 0), max(y0 - pad, 0), min(x1 + pad, size[0]), min(y1 + pad, size[1])
-
-
-def redact_pixels(img: Image.Image, engine: Engine, redactor: TextRedactor) -> tuple[int, list[MaskedBox]]:
-    """OCR ``img`` and fill every flagged line in place; returns lines read and boxes filled."""
-    lines = engine.read(img)
-    hits = classify(lines, redactor)
-    pairs = zip(lines, hits, strict=True)
-    filled = [MaskedBox(_pad(line.box, img.size), rules) for line, rules in pairs if rules]
-    masks.fill(img, [m.box for m in filled])
-    return len(lines), filled
-
-
 def _output_name(source: Source, fmt: str) -> str:
     if source.path is None:
         return source.label.replace(" ", "-") + ".png"
     return Path(source.label).stem + (".jpg" if fmt == "JPEG" else ".png")
 
 
-def process(ctx: Context, shot: Shot, img: Image.Image, request: Request, engine: Engine | None) -> None:
-    """Masks, then OCR, then into the bundle: the steps every image takes."""
+def process(ctx: Context, shot: Shot, img: Image.Image, request: Request, work: Path) -> None:
+    """Masks here, then the format step (OCR, encoding) on the way into the bundle."""
     for m in request.masks:
         if m.applies_to(shot.position, shot.source.label):
             box = masks.scaled_box(m.box, shot.original_size, img.size)
@@ -220,20 +193,30 @@ def process(ctx: Context, shot: Shot, img: Image.Image, request: Request, engine
                 continue
             shot.user_masks.append(MaskedBox(box, ["--mask"]))
     masks.fill(img, [m.box for m in shot.user_masks])
-    if engine is not None:
-        try:
-            shot.ocr_lines, shot.ocr_masks = redact_pixels(img, engine, ctx.redactor)
-        except Exception as err:  # any engine failure: the image must not go in unchecked
-            raise UsageError(
-                f"{shot.source.label}: OCR failed ({type(err).__name__}: {err}); "
-                "nothing was written (--ocr off includes images unchecked for text)"
-            ) from None
-        shot.ocr_checked = True
-    shot.size = img.size
     out = "JPEG" if shot.source_format == "JPEG" else "PNG"
-    # The format step decodes and encodes once more; an uncompressed BMP hand-over keeps that
-    # cheap (3 ms to write, 11 ms to read at 1920x1080, against 17 + 18 ms for PNG level 0).
-    shot.arcname = ctx.add_image(_output_name(shot.source, out), encode(img, "BMP"))
+    name = _output_name(shot.source, out)
+    # The format step decodes once more: an uncompressed BMP hand-over keeps that cheap (3 ms
+    # to write, 11 ms to read at 1920x1080, against 17 + 18 ms for PNG level 0). The file is
+    # named as the archive entry will be, since the format step follows the name's extension.
+    handover = work / f"{shot.position}" / name
+    handover.parent.mkdir()
+    handover.write_bytes(encode(img, "BMP"))
+    report: dict[str, Any] = {}
+    try:
+        shot.arcname = ctx.add_file(name, handover, report=report)
+    except FormatError as err:
+        raise UsageError(
+            f"{shot.source.label}: {err}; nothing was written (--ocr off includes images unchecked for text)"
+        ) from None
+    finally:
+        handover.unlink()
+    ocr = report.get("ocr", {})
+    width, height = report.get("size", img.size)
+    shot.size = (int(width), int(height))
+    shot.ocr_checked = bool(ocr.get("checked"))
+    shot.ocr_lines = int(ocr.get("lines", 0))
+    shot.ocr_masks = [MaskedBox((b[0], b[1], b[2], b[3]), list(m["rules"]))
+                      for m in ocr.get("masks", []) for b in [m["box"]]]
 
 
 def collect(ctx: Context) -> None:
@@ -245,6 +228,12 @@ def collect(ctx: Context) -> None:
     except OcrUnavailable as why:
         why_not = str(why)
     shots: list[Shot] = []
+    with tempfile.TemporaryDirectory(prefix="diagbundle-screenshots-") as tmp:
+        _collect_all(ctx, request, Path(tmp), shots)
+    _report(ctx, shots, engine, why_not, request.ocr_choice)
+
+
+def _collect_all(ctx: Context, request: Request, work: Path, shots: list[Shot]) -> None:
     for position, source in enumerate(request.sources, 1):
         shot = Shot(position, source)
         if source.screen is not None:
@@ -259,15 +248,15 @@ def collect(ctx: Context) -> None:
             img = decoded.image
             shot.source_format, shot.original_size = decoded.source_format, decoded.original_size
             shot.removed, shot.notes = decoded.removed, decoded.notes
-        process(ctx, shot, img, request, engine)
+        process(ctx, shot, img, request, work)
         shots.append(shot)
-    _report(ctx, shots, engine, why_not, request.ocr_choice)
 
 
 def _report(ctx: Context, shots: list[Shot], engine: Engine | None, why_not: str, choice: str) -> None:
-    if engine is None:
-        reason = "OCR turned off with --ocr off" if choice == "off" else why_not
-        ctx.summary(f"- **{NOT_CHECKED}** ({reason}): text in these images was not looked at")
+    if engine is None and choice == "off":
+        ctx.summary("- **not checked for text** (turned off with --ocr off)")
+    elif engine is None:
+        ctx.summary(f"- **{NOT_CHECKED}** ({why_not}): text in these images was not looked at")
     else:
         ctx.summary(f"- text checked with {engine.version} (reads {engine.languages})")
     for shot in shots:
@@ -286,6 +275,6 @@ def _report(ctx: Context, shots: list[Shot], engine: Engine | None, why_not: str
     if engine is not None:
         ocr.update(engine.describe())
     else:
-        ocr["reason"] = why_not or "turned off"
+        ocr["reason"] = why_not
         ocr["hint"] = INSTALL_HINT
     ctx.add_json("screenshots.json", {"ocr": ocr, "images": [s.as_dict() for s in shots]})
