@@ -345,3 +345,24 @@ def test_an_attached_image_goes_through_the_format_step(tmp_path: Path) -> None:
     _assert_clean(out)
     entry = bundle.file("attachments/pic.png")
     assert entry["format"] == "image-png" and entry["redactions"]["image-png-text"] == 3
+
+
+def test_heic_is_read_with_the_heic_extra_and_refused_plainly_without(tmp_path: Path) -> None:
+    try:
+        import pillow_heif
+    except ImportError:
+        pytest.skip("pillow-heif is not installed (pip install diagbundle[heic])")
+    pillow_heif.register_heif_opener()
+    exif = Image.Exif()
+    exif[0x010F] = f"{CANARY}-heic"
+    _picture().save(tmp_path / "phone.heic", exif=exif.tobytes(), quality=95)
+    img, report = _bundle_image(tmp_path, "phone.heic")
+    assert img.size == (320, 200) and report["source_format"] == "HEIF"
+    assert "exif" in report["metadata_removed"]
+    done = subprocess.run([sys.executable, "-c", 'import sys; sys.modules["pillow_heif"] = None\n'
+                           "from diagbundle.cli import main; sys.exit(main(sys.argv[1:]))",
+                           "collect", "--screenshot", "phone.heic", "--ocr", "off", "-o", "out.zip"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 2
+    assert done.stderr == ("diagbundle: error: --screenshot phone.heic: HEIC/HEIF image: "
+                           "install diagbundle[heic] to read it\n")
