@@ -76,6 +76,9 @@ def _rapidocr() -> Engine:
         # a 1500x240 strip then costs as much as a 4600x740 screen. Screens are read as they are.
         "Det.limit_type": "max",
         "Det.limit_side_len": MAX_SIDE,
+        # rapidocr turns onnxruntime's memory arena off; with it, a 1920x1080 UI screen took
+        # 4.9-6.4 s instead of 10-10.7 s here (same CPU time: less time lost allocating).
+        "EngineConfig.onnxruntime.enable_cpu_mem_arena": True,
     })
     ocr = rapidocr.RapidOCR(params=params)
 
