@@ -31,3 +31,13 @@ class InspectError(DiagbundleError):
     """A bundle failed verification: not a zip, no manifest, a hash mismatch."""
 
     exit_code = 5
+
+
+class UploadError(DiagbundleError):
+    """The upload failed; the bundle is kept on disk."""
+
+    exit_code = 7
+
+
+#: The bundle was written but is incomplete: a collector failed or timed out, or all were skipped.
+EXIT_INCOMPLETE = 6

@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import importlib
 import os
+import re
 import sys
 import warnings
 from collections.abc import Callable, Iterable
@@ -27,7 +28,7 @@ import pluggy
 from diagbundle import hookspecs
 from diagbundle.names import COLLECTOR_NAME
 from diagbundle.redaction import Rule
-from diagbundle.types import CliOption, Collector, Format
+from diagbundle.types import CliOption, Collector, Format, TicketField
 
 ENTRY_POINT_GROUP = "diagbundle"
 
@@ -35,8 +36,11 @@ ENTRY_POINT_GROUP = "diagbundle"
 DEFAULT_PLUGINS: tuple[str, ...] = (
     "diagbundle_plugins.environment",
     "diagbundle_plugins.browsers",
+    "diagbundle_plugins.network",
+    "diagbundle_plugins.connectivity",
     "diagbundle_plugins.har",
     "diagbundle_plugins.attachments",
+    "diagbundle_plugins.ticket",
     "diagbundle_plugins.screenshots",
 )
 
@@ -59,6 +63,7 @@ class PluginInfo:
     formats: list[str] = field(default_factory=list)
     options: list[str] = field(default_factory=list)
     rules: list[str] = field(default_factory=list)
+    ticket_fields: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -72,6 +77,7 @@ class PluginInfo:
             "formats": self.formats,
             "options": self.options,
             "rules": self.rules,
+            "ticket_fields": self.ticket_fields,
         }
 
 
@@ -91,6 +97,7 @@ class PluginManager:
         self.formats: list[Format] = []
         self.options: list[CliOption] = []
         self.rules: list[Rule] = []
+        self.ticket_fields: list[TicketField] = []
         for module_name in builtins:
             short = module_name.rpartition(".")[2]
             self._load(short, "built-in", functools.partial(importlib.import_module, module_name))
@@ -183,12 +190,15 @@ class PluginManager:
         if self._gathered:
             return
         self.collectors, self.formats, self.options, self.rules = {}, [], [], []
+        self.ticket_fields = []
         for info in self.infos.values():
             info.collectors, info.formats, info.options, info.rules = [], [], [], []
+            info.ticket_fields = []
         self._call("diagbundle_register_collectors", self._add_collector)
         self._call("diagbundle_register_formats", self._add_format)
         self._call("diagbundle_register_options", self._add_option)
         self._call("diagbundle_register_redaction_rules", self._add_rule)
+        self._call("diagbundle_register_ticket_fields", self._add_ticket_field)
         self._gathered = True
 
     def _call(self, hook_name: str, add: Callable[[PluginInfo, Any], None]) -> None:
@@ -211,7 +221,11 @@ class PluginManager:
         self.formats = [f for f in self.formats if f.name not in info.formats]
         self.options = [o for o in self.options if o.name not in info.options]
         self.rules = [r for r in self.rules if r.name not in info.rules]
+        dropped = {f"ticket:{n}" for n in info.ticket_fields}
+        self.options = [o for o in self.options if o.name not in dropped]
+        self.ticket_fields = [f for f in self.ticket_fields if f.name not in info.ticket_fields]
         info.collectors, info.formats, info.options, info.rules = [], [], [], []
+        info.ticket_fields = []
 
     def _add_collector(self, info: PluginInfo, collector: Collector) -> None:
         if not isinstance(collector, Collector):
@@ -239,6 +253,19 @@ class PluginManager:
             raise ValueError(f"option {option.flags[0]} clashes with an existing option")
         self.options.append(option)
         info.options.append(option.name)
+
+    def _add_ticket_field(self, info: PluginInfo, ticket_field: TicketField) -> None:
+        """A ticket field, and the option that gives it (refused on a clash, like any option)."""
+        if not isinstance(ticket_field, TicketField):
+            raise TypeError(f"register() expects a TicketField, got {type(ticket_field).__name__}")
+        if not COLLECTOR_NAME.match(ticket_field.name):
+            raise ValueError(f"invalid ticket field name {ticket_field.name!r} (use a-z, 0-9, - and _)")
+        if ticket_field.pattern is not None:
+            re.compile(ticket_field.pattern)
+        self._add_option(info, ticket_field.option())
+        info.options.remove(ticket_field.option().name)
+        self.ticket_fields.append(ticket_field)
+        info.ticket_fields.append(ticket_field.name)
 
     def _add_rule(self, info: PluginInfo, rule: Rule) -> None:
         if not isinstance(rule, Rule):

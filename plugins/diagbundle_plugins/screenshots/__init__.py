@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from diagbundle import CliOption, Collector, Format, hookimpl
-from diagbundle_plugins.screenshots.collector import check, collect, plan
+from diagbundle_plugins.screenshots.collector import check, collect, plan, review
 from diagbundle_plugins.screenshots.format import JPEG_FORMAT, PNG_FORMAT
 from diagbundle_plugins.screenshots.ocr import ENGINE_CHOICES
 
@@ -26,7 +26,8 @@ def diagbundle_register_formats(register: Callable[[Format], None]) -> None:
 @hookimpl
 def diagbundle_register_collectors(register: Callable[[Collector], None]) -> None:
     register(Collector("screenshots", "Screenshots given with --screenshot or --capture-screen, cleaned",
-                       collect, check=check, plan=plan, max_bytes=None, timeout=900))
+                       collect, check=check, plan=plan, review=review, max_bytes=None,
+                       timeout=900))
 
 
 @hookimpl

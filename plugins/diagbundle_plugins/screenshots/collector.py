@@ -1,20 +1,26 @@
 """The ``screenshots`` collector: images the user names or captures, cleaned before they go in.
 
-For each image, in order: decode into fresh RGB pixels (no metadata can
-survive) and fill the user's ``--mask`` boxes here; then the image format
-step (:mod:`.format`) reads the text with OCR, fills every line the bundle's
-redactor or our looser rules flag, and encodes it. Every user-named file is
-decoded in ``check``, so a bad one ends the run (exit 2) before anything is
-written.
+For each image, in ``collect``: decode into fresh RGB pixels (no metadata
+can survive), fill the user's ``--mask`` boxes, read the text with OCR and
+fill every line the bundle's redactor or our looser rules flag (see
+:mod:`.pixels`). The pixels are then staged for the image format step,
+which encodes them when the bundle is written and counts what was removed
+and masked from the report handed to it (so it does not read them again).
+Every user-named file is decoded in ``check``, so a bad one ends the run
+(exit 2) before anything is written.
 
-Per-image results are kept in :class:`Shot` records: they feed summary.md,
-``screenshots/screenshots.json`` and the review step. They hold boxes and
-rule names, never the text that was read.
+Per-image results are kept in :class:`Shot` records in ``ctx.state``: they
+feed summary.md, the review step (keep or drop each image) and
+``screenshots/screenshots.json``, made once the review is over. They hold
+boxes and rule names, never the text that was read.
 """
 
 from __future__ import annotations
 
+import atexit
+import json
 import math
+import shutil
 import sys
 import tempfile
 import time
@@ -25,7 +31,7 @@ from typing import Any
 
 from PIL import Image
 
-from diagbundle import Context, FormatError, UsageError
+from diagbundle import Context, Prompt, UsageError
 from diagbundle_plugins.paths import read_head
 from diagbundle_plugins.screenshots import capture, masks
 from diagbundle_plugins.screenshots.images import Decoded, ImageProblem, decode, encode
@@ -36,7 +42,7 @@ from diagbundle_plugins.screenshots.ocr import (
     OcrUnavailable,
     load_engine,
 )
-from diagbundle_plugins.screenshots.pixels import MaskedBox, rule_kinds
+from diagbundle_plugins.screenshots.pixels import MaskedBox, redact_pixels, rule_kinds
 
 MAX_DELAY = 300.0
 NOT_CHECKED = f"not checked for text: {INSTALL_HINT}"
@@ -67,6 +73,7 @@ class Shot:
     ocr_masks: list[MaskedBox] = field(default_factory=list)
     ocr_lines: int = 0
     ocr_checked: bool = False
+    kept: bool = True
 
     def rule_counts(self) -> Counter[str]:
         """How many OCR boxes each rule kind hit (a box hit by two rules counts for both)."""
@@ -83,6 +90,7 @@ class Shot:
             "metadata_removed": self.removed,
             "notes": self.notes,
             "masks": [m.as_dict() for m in self.user_masks],
+            "kept": self.kept,
             "ocr_checked": self.ocr_checked,
             "ocr_lines_read": self.ocr_lines,
             "ocr_masks": [m.as_dict() for m in self.ocr_masks],
@@ -143,7 +151,7 @@ def _delay(value: object, capturing: bool) -> float:
 def _load(source: Source) -> Decoded:
     """Decode a user-named file, or raise a one-line UsageError naming it."""
     assert source.path is not None
-    read_head("--screenshot", source.path, 16)
+    read_head("--screenshot", source.path)
     try:
         return decode(source.path.read_bytes())
     except ImageProblem as problem:
@@ -156,11 +164,11 @@ def check(ctx: Context) -> str | None:
     request = _request(ctx)
     if not request.sources:
         return "no --screenshot or --capture-screen given"
-    for source in request.sources:
+    for position, source in enumerate(request.sources, 1):
         if source.path is not None:
             decoded = _load(source)
             for m in request.masks:
-                named = m.target is not None and m.applies_to(request.sources.index(source) + 1, source.label)
+                named = m.target is not None and m.applies_to(position, source.label)
                 if named and masks.scaled_box(m.box, decoded.original_size, decoded.image.size) is None:
                     raise UsageError(f"--mask {m.spec}: outside the {source.label} image "
                                      f"({decoded.original_size[0]}x{decoded.original_size[1]})")
@@ -169,6 +177,7 @@ def check(ctx: Context) -> str | None:
     except OcrUnavailable as why:
         if request.ocr_choice != "off":
             sys.stderr.write(f"diagbundle: warning: screenshots {NOT_CHECKED} ({why})\n")
+    ctx.state["request"] = request
     return None
 
 
@@ -183,8 +192,18 @@ def _output_name(source: Source, fmt: str) -> str:
     return Path(source.label).stem + (".jpg" if fmt == "JPEG" else ".png")
 
 
-def process(ctx: Context, shot: Shot, img: Image.Image, request: Request, work: Path) -> None:
-    """Masks here, then the format step (OCR, encoding) on the way into the bundle."""
+def _workdir(ctx: Context) -> Path:
+    """Where hand-over files wait for the write stage; removed at exit whatever happens."""
+    work = ctx.state.get("workdir")
+    if work is None:
+        work = Path(tempfile.mkdtemp(prefix="diagbundle-screenshots-"))
+        atexit.register(shutil.rmtree, work, ignore_errors=True)
+        ctx.state["workdir"] = work
+    return Path(work)
+
+
+def process(ctx: Context, shot: Shot, img: Image.Image, request: Request, engine: Engine | None) -> None:
+    """Masks, then OCR, then staged for the format step: the steps every image takes."""
     for m in request.masks:
         if m.applies_to(shot.position, shot.source.label):
             box = masks.scaled_box(m.box, shot.original_size, img.size)
@@ -193,34 +212,36 @@ def process(ctx: Context, shot: Shot, img: Image.Image, request: Request, work: 
                 continue
             shot.user_masks.append(MaskedBox(box, ["--mask"]))
     masks.fill(img, [m.box for m in shot.user_masks])
+    report: dict[str, Any] = {"removed": shot.removed, "notes": shot.notes}
+    if engine is not None:
+        try:
+            shot.ocr_lines, shot.ocr_masks = redact_pixels(img, engine, ctx.redactor)
+        except Exception as err:  # any engine failure: the image must not go in unchecked
+            raise UsageError(
+                f"{shot.source.label}: OCR with {engine.name} failed ({type(err).__name__}: {err}); "
+                "nothing was written (--ocr off includes images unchecked for text)"
+            ) from None
+        shot.ocr_checked = True
+        # Handed to the format step, which counts these instead of reading the pixels again.
+        report["ocr"] = {"checked": True, **engine.describe(), "lines": shot.ocr_lines,
+                         "masks": [m.as_dict() for m in shot.ocr_masks]}
+    else:
+        report["ocr"] = {"checked": False}
+    shot.size = img.size
     out = "JPEG" if shot.source_format == "JPEG" else "PNG"
     name = _output_name(shot.source, out)
-    # The format step decodes once more: an uncompressed BMP hand-over keeps that cheap (3 ms
-    # to write, 11 ms to read at 1920x1080, against 17 + 18 ms for PNG level 0). The file is
-    # named as the archive entry will be, since the format step follows the name's extension.
-    handover = work / f"{shot.position}" / name
+    # An uncompressed BMP hand-over keeps the format step cheap (3 ms to write, 11 ms to read
+    # at 1920x1080, against 17 + 18 ms for PNG level 0). It is named as the archive entry will
+    # be, since the format step follows the name's extension.
+    handover = _workdir(ctx) / str(shot.position) / name
     handover.parent.mkdir()
     handover.write_bytes(encode(img, "BMP"))
-    report: dict[str, Any] = {}
-    try:
-        shot.arcname = ctx.add_file(name, handover, report=report)
-    except FormatError as err:
-        raise UsageError(
-            f"{shot.source.label}: {err}; nothing was written (--ocr off includes images unchecked for text)"
-        ) from None
-    finally:
-        handover.unlink()
-    ocr = report.get("ocr", {})
-    width, height = report.get("size", img.size)
-    shot.size = (int(width), int(height))
-    shot.ocr_checked = bool(ocr.get("checked"))
-    shot.ocr_lines = int(ocr.get("lines", 0))
-    shot.ocr_masks = [MaskedBox((b[0], b[1], b[2], b[3]), list(m["rules"]))
-                      for m in ocr.get("masks", []) for b in [m["box"]]]
+    shot.arcname = ctx.add_file(name, handover, report=report, required=True,
+                                then=lambda: handover.unlink(missing_ok=True))
 
 
 def collect(ctx: Context) -> None:
-    request = _request(ctx)
+    request = ctx.state.get("request") or _request(ctx)
     engine: Engine | None = None
     why_not = ""
     try:
@@ -228,16 +249,11 @@ def collect(ctx: Context) -> None:
     except OcrUnavailable as why:
         why_not = str(why)
     shots: list[Shot] = []
-    with tempfile.TemporaryDirectory(prefix="diagbundle-screenshots-") as tmp:
-        _collect_all(ctx, request, Path(tmp), shots)
-    _report(ctx, shots, engine, why_not, request.ocr_choice)
-
-
-def _collect_all(ctx: Context, request: Request, work: Path, shots: list[Shot]) -> None:
+    ctx.state["shots"] = shots
     for position, source in enumerate(request.sources, 1):
         shot = Shot(position, source)
         if source.screen is not None:
-            # The display is opened first (about 0.1 s): the grab itself then happens when the delay ends.
+            # The display is opened first (about 0.1 s): the grab itself happens when the delay ends.
             with capture.Screen(source.screen) as screen:
                 if request.delay:
                     time.sleep(request.delay)
@@ -248,8 +264,26 @@ def _collect_all(ctx: Context, request: Request, work: Path, shots: list[Shot]) 
             img = decoded.image
             shot.source_format, shot.original_size = decoded.source_format, decoded.original_size
             shot.removed, shot.notes = decoded.removed, decoded.notes
-        process(ctx, shot, img, request, work)
+        process(ctx, shot, img, request, engine)
         shots.append(shot)
+    _report(ctx, shots, engine, why_not, request.ocr_choice)
+
+
+def describe(shot: Shot) -> str:
+    """One line on what was done to an image: for summary.md and the review step."""
+    w, h = shot.size
+    parts = [f"{w}x{h}", shot.source.label if shot.source.screen else f"from `{shot.source.label}`"]
+    if shot.removed:
+        parts.append("metadata removed: " + ", ".join(shot.removed))
+    parts.extend(shot.notes)
+    if shot.user_masks:
+        parts.append(f"{len(shot.user_masks)} --mask box(es) filled")
+    if shot.ocr_checked:
+        kinds = ", ".join(f"{k} {n}" for k, n in sorted(shot.rule_counts().items()))
+        parts.append(f"{len(shot.ocr_masks)} text line(s) masked" + (f" ({kinds})" if kinds else ""))
+    else:
+        parts.append("not checked for text")
+    return "; ".join(parts)
 
 
 def _report(ctx: Context, shots: list[Shot], engine: Engine | None, why_not: str, choice: str) -> None:
@@ -260,21 +294,28 @@ def _report(ctx: Context, shots: list[Shot], engine: Engine | None, why_not: str
     else:
         ctx.summary(f"- text checked with {engine.version} (reads {engine.languages})")
     for shot in shots:
-        w, h = shot.size
-        parts = [f"{w}x{h}", shot.source.label if shot.source.screen else f"from `{shot.source.label}`"]
-        if shot.removed:
-            parts.append("metadata removed: " + ", ".join(shot.removed))
-        parts.extend(shot.notes)
-        if shot.user_masks:
-            parts.append(f"{len(shot.user_masks)} --mask box(es) filled")
-        if shot.ocr_checked:
-            kinds = ", ".join(f"{k} {n}" for k, n in sorted(shot.rule_counts().items()))
-            parts.append(f"{len(shot.ocr_masks)} text line(s) masked" + (f" ({kinds})" if kinds else ""))
-        ctx.summary(f"- `{shot.arcname}`: " + "; ".join(parts))
+        ctx.summary(f"- `{shot.arcname}`: {describe(shot)}")
     ocr: dict[str, Any] = {"checked": engine is not None}
     if engine is not None:
         ocr.update(engine.describe())
     else:
         ocr["reason"] = why_not
         ocr["hint"] = INSTALL_HINT
-    ctx.add_json("screenshots.json", {"ocr": ocr, "images": [s.as_dict() for s in shots]})
+    # Made when the bundle is written, so it says which images the review kept.
+    ctx.add_late("screenshots.json", lambda: json.dumps(
+        {"ocr": ocr, "images": [s.as_dict() for s in shots]}, indent=2) + "\n",
+        media_type="application/json")
+
+
+def review(ctx: Context, prompt: Prompt) -> None:
+    """Show what was masked in each image and ask whether to keep it (the default is yes)."""
+    shots = [s for s in ctx.state.get("shots", []) if s.arcname is not None]
+    if not shots:
+        return
+    prompt.say("Screenshots: look at each before you send it; OCR can miss text.")
+    for shot in shots:
+        prompt.say(f"  {shot.arcname}: {describe(shot)}")
+        if not prompt.confirm(f"Keep {shot.arcname}?", default=True):
+            # The manifest and summary.md list it as left out, with this reason.
+            ctx.drop(shot.arcname or "", "the user declined it at review")
+            shot.kept = False

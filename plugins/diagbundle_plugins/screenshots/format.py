@@ -19,17 +19,42 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import IO, Any
 
-from diagbundle import Format, FormatError, FormatJob
-from diagbundle_plugins.screenshots.images import ImageProblem, decode, encode, sniff
+from diagbundle import HEAD_SIZE, Format, FormatError, FormatJob
+from diagbundle_plugins.screenshots.images import ImageProblem, decode, encode, open_image, sniff
 from diagbundle_plugins.screenshots.ocr import OcrUnavailable, load_engine
-from diagbundle_plugins.screenshots.pixels import redact_pixels, rule_kinds
+from diagbundle_plugins.screenshots.pixels import MaskedBox, redact_pixels, rule_kinds
 
 
 def _is_jpeg_name(name: str) -> bool:
     return name.lower().endswith((".jpg", ".jpeg"))
 
 
+def _is_image(head: bytes) -> bool:
+    """An image's signature, and (when the whole file is in ``head``) a header Pillow can parse.
+
+    A small file that only starts like a PNG (random bytes after the signature)
+    is a binary like any other, not an image this step could decode; a large
+    file is claimed on its signature, since a JPEG's EXIF and ICC segments can
+    push its frame header past the first 64 KiB.
+    """
+    if sniff(head) is None:
+        return False
+    if len(head) >= HEAD_SIZE:
+        return True
+    try:
+        open_image(head)
+    except ImageProblem:
+        return False
+    return True
+
+
 def _ocr(decoded_image: Any, job: FormatJob) -> None:
+    done = job.report.get("ocr")
+    if done is not None:  # the screenshots collector read these pixels already, before its review
+        boxes = [MaskedBox((0, 0, 0, 0), list(m["rules"])) for m in done.get("masks", [])]
+        for kind, n in rule_kinds(boxes).items():
+            job.counts[f"ocr-{kind}"] += n
+        return
     choice = str(job.options.get("ocr") or "auto")
     try:
         engine = load_engine(choice)
@@ -52,10 +77,11 @@ def _sanitize(fmt: str) -> Callable[[IO[bytes], FormatJob], Iterator[bytes]]:
             decoded = decode(source.read())
         except ImageProblem as problem:
             raise FormatError(f"image: {problem}") from None
-        for item in decoded.removed:
+        # A collector that decoded the original itself says what it held (its hand-over has none).
+        removed = job.report.setdefault("removed", decoded.removed)
+        for item in removed:
             job.counts[f"image-{item.split(':', 1)[0]}"] += 1
-        job.report["removed"] = decoded.removed
-        job.report["notes"] = decoded.notes
+        job.report.setdefault("notes", decoded.notes)
         job.report["size"] = decoded.image.size
         _ocr(decoded.image, job)
         yield encode(decoded.image, fmt)
@@ -66,7 +92,7 @@ def _sanitize(fmt: str) -> Callable[[IO[bytes], FormatJob], Iterator[bytes]]:
 JPEG_FORMAT = Format(
     "image-jpeg",
     "images named .jpg/.jpeg: metadata removed, text with secrets masked, re-encoded as JPEG",
-    lambda name, head: _is_jpeg_name(name) and sniff(head) is not None,
+    lambda name, head: _is_jpeg_name(name) and _is_image(head),
     _sanitize("JPEG"),
     media_type="image/jpeg",
     text=False,
@@ -76,7 +102,7 @@ PNG_FORMAT = Format(
     "image-png",
     "images (PNG, JPEG, WebP, GIF, BMP, TIFF, HEIC): metadata removed, text with secrets masked, "
     "re-encoded as PNG",
-    lambda name, head: not _is_jpeg_name(name) and sniff(head) is not None,
+    lambda name, head: not _is_jpeg_name(name) and _is_image(head),
     _sanitize("PNG"),
     media_type="image/png",
     text=False,
