@@ -41,6 +41,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "diagbundle_plugins.har",
     "diagbundle_plugins.attachments",
     "diagbundle_plugins.ticket",
+    "diagbundle_plugins.screenshots",
 )
 
 
