@@ -18,6 +18,7 @@ from collections.abc import Iterable
 
 from diagbundle.redaction.prefilter import split_alternatives
 from diagbundle.redaction.rule import TAG, Rule
+from diagbundle.redaction.structure import judged, structure_rules
 
 A = re.ASCII
 
@@ -71,6 +72,11 @@ def luhn(value: str) -> bool:
     return total % 10 == 0
 
 
+def _not_uid_gid(match: re.Match[str]) -> bool:
+    """``docker run -u 1000:1000`` is a user and group ID, not a password."""
+    return not (match.group("user").isdigit() and match.group("value").isdigit())
+
+
 def bearer_token(value: str) -> bool:
     """A bearer credential rather than a word (``Bearer max_tokens``): long, with a digit."""
     return len(value) >= 12 and any(c.isdigit() for c in value) and not_placeholder(value)
@@ -96,6 +102,8 @@ def public_ipv4(value: str) -> bool:
     """
     octets = value.split(".")
     if octets[0] == "255" and all(o in _NETMASK_OCTETS for o in octets):
+        return False
+    if octets[1:] == ["0", "0", "0"]:  # a /8 network, or an assembly version 13.0.0.0
         return False
     return octets[0] != "127" and value not in ("0.0.0.0", "169.254.169.254")  # noqa: S104
 
@@ -228,7 +236,7 @@ def kv_rules(name: str, keywords: Iterable[tuple[str, str]]) -> list[Rule]:
     tail = rf"{_HARMLESS}{_KEY_CHARS}*{_SEP}[ \t]*(?P<ls>\b\B)?{value}"
     rules = [
         Rule(name, rf"(?:{keyword}){tail}", group="value", flags=A, validate=not_placeholder,
-             trigger=_assign_trigger(word))
+             trigger=_assign_trigger(word), check=judged)
         for keyword, word in pairs
     ]
     anything = "|".join(keyword for keyword, _ in pairs)
@@ -241,14 +249,14 @@ def kv_rules(name: str, keywords: Iterable[tuple[str, str]]) -> list[Rule]:
         rf"^(?P<ls>[ \t]*(?:export[ \t]+|-[ \t]+|set[ \t]+)?)[\"']?{_KEY_CHARS}*?(?:{anything})"
         rf"{_HARMLESS}{_KEY_CHARS}*{_SEP}[ \t]*{value}",
         group="value", flags=A, validate=not_placeholder,
-        trigger=assigned,
+        trigger=assigned, check=judged,
     ))
     rules.append(Rule(
         name,
         rf"-(?<![A-Za-z0-9_-]-)-?{_KEY_CHARS}*?(?:{anything}){_HARMLESS}{_KEY_CHARS}*"
         rf"(?:[ \t]+|=)(?P<ls>\b\B)?{value}",
         group="value", flags=A, validate=not_placeholder,
-        trigger=flagged,
+        trigger=flagged, check=judged,
     ))
     return rules
 
@@ -373,9 +381,9 @@ def _secret_rules() -> list[Rule]:
              # e-mail address, and this pattern is slow to search (no literal start).
              trigger=r"://[^\s:/@\"'<>]*:[^\s/\"'<>]+@"),
         Rule("url-password",
-             r"(?<![A-Za-z0-9-])(?:-u|--user|--proxy-user)[ \t]*[\"']?[^\s:\"']+:"
+             r"(?<![A-Za-z0-9-])(?:-u|--user|--proxy-user)[ \t]*[\"']?(?P<user>[^\s:\"']+):"
              r"(?P<value>[^\s\"']+)",
-             group="value", flags=A, validate=not_placeholder, trigger="-u"),
+             group="value", flags=A, validate=not_placeholder, trigger="-u", check=_not_uid_gid),
         Rule("password",
              r"(?i:\b(?:mysql|mysqldump|mysqladmin|mariadb)\b)[^\r\n]*?[ \t]-p(?P<value>[^\s\"']+)",
              group="value", flags=A, validate=not_placeholder, trigger=r"mysql|mariadb"),
@@ -394,7 +402,7 @@ def _secret_rules() -> list[Rule]:
     ])
     rules += kv_rules("token", [
         (r"(?i:token)(?!(?i:s|i[sz]))", r"token(?:[a-rt-z0-9_.-][a-z0-9_.-]*)?"),
-        (r"(?i:auth)(?<![A-Za-z](?i:auth))(?![a-z])", r"auth(?:[0-9_.-][a-z0-9_.-]*)?"),
+        (r"(?i:auth)(?<![A-Za-z](?i:auth))(?![a-z])", r"auth[a-z0-9_.-]*"),
         (r"(?i:session)[_.-]?(?i:id|key)", r"session[_.-]?(?:id|key)[a-z0-9_.-]*"),
     ])
     rules += kv_rules("api-key", [
@@ -432,7 +440,8 @@ def pii_rules(kinds: Iterable[str]) -> list[Rule]:
     if "ip" in on:
         rules.append(Rule(
             "ipv4",
-            rf"(?=[0-9])(?<![0-9A-Za-z.])(?:{_OCTET}\.){{3}}{_OCTET}(?![0-9]|\.[0-9])",
+            rf"(?=[0-9])(?<![0-9A-Za-z.])(?<![Vv]ersion=)(?<![Vv]ersion )(?:{_OCTET}\.){{3}}{_OCTET}"
+            r"(?![0-9]|\.[0-9])",
             kind="pii", flags=A, validate=public_ipv4,
             trigger=r"\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]",
         ))
@@ -455,7 +464,8 @@ def pii_rules(kinds: Iterable[str]) -> list[Rule]:
     if "user" in on:
         rules.append(Rule(
             "home-user",
-            r"(?:/(?<![A-Za-z0-9._~-]/)(?:home|Users|var/home)/"
+            r"(?:/(?<![A-Za-z0-9._~-]/)(?<!GET /)(?<!POST /)(?<!PUT /)(?<!HEAD /)(?<!DELETE /)(?<!PATCH /)"
+            r"(?<!OPTIONS /)(?:home|Users|var/home)/"
             r"|/(?<=[A-Za-z]:/)(?i:users)/"
             r"|\\(?<![A-Za-z0-9]\\)\\?(?i:users)\\\\?)"
             r"(?P<value>[^/\\\s\"'<>:;,*?|]+)",
@@ -498,7 +508,7 @@ def literal_rule(name: str, label: str, value: str) -> Rule | None:
 
 def default_rules(pii: Iterable[str]) -> list[Rule]:
     """Secrets first (they win overlaps), then the enabled pattern PII kinds."""
-    return _secret_rules() + pii_rules(pii)
+    return _secret_rules() + structure_rules() + pii_rules(pii)
 
 
 DEFAULT_PII = frozenset({"email", "ip", "mac", "user", "host"})
