@@ -17,6 +17,7 @@ import re
 from collections.abc import Iterable
 
 from diagbundle.redaction.prefilter import split_alternatives
+from diagbundle.redaction.providers import provider_rules
 from diagbundle.redaction.rule import TAG, Rule
 from diagbundle.redaction.structure import judged, structure_rules
 
@@ -213,7 +214,8 @@ _WORD = (
 #: the line if the quote is never closed (a truncated line: fail closed).
 _QUOTED_THEN = r"(?:(?!(?P=q))[^\\\r\n]|\\.)+"
 #: An unquoted value at the start of a line (env file, YAML): the rest of it.
-_LINE_REST = r"[^\s\"'](?:[^\r\n]*[^\s])?"
+#: It stops before a command that follows (``PGPASSWORD=x psql -h db``).
+_LINE_REST = r"[^\s\"'](?:(?:(?![ \t]+[a-z][a-z0-9_.-]*[ \t]+-)[^\r\n])*[^\s])?"
 
 
 def kv_rules(name: str, keywords: Iterable[tuple[str, str]]) -> list[Rule]:
@@ -508,7 +510,9 @@ def literal_rule(name: str, label: str, value: str) -> Rule | None:
 
 def default_rules(pii: Iterable[str]) -> list[Rule]:
     """Secrets first (they win overlaps), then the enabled pattern PII kinds."""
-    return _secret_rules() + structure_rules() + pii_rules(pii)
+    from diagbundle.redaction.commands import command_rules  # it builds on this module's checks
+
+    return _secret_rules() + provider_rules() + structure_rules() + command_rules() + pii_rules(pii)
 
 
 DEFAULT_PII = frozenset({"email", "ip", "mac", "user", "host"})

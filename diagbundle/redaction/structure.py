@@ -193,6 +193,25 @@ class NetrcEntry:
         return [], re.match(r"(?i:login|account|port|macdef)\b", stripped) is not None
 
 
+@dataclass
+class CountedLines:
+    """The next ``count`` lines, whole (PuTTY's ``Private-Lines: N``)."""
+
+    name: str
+    count: int
+
+    def line(self, content: str) -> tuple[list[tuple[int, int]], bool]:
+        self.count -= 1
+        body = content.strip()
+        start = content.find(body) if body else 0
+        return ([(start, start + len(body))] if body else []), self.count > 0
+
+
+def _putty_private(match: re.Match[str]) -> CountedLines | None:
+    count = int(match.group("count"))
+    return CountedLines("putty-private-key", count) if 0 < count <= 1000 else None
+
+
 def _yaml_block(match: re.Match[str]) -> IndentedValue | None:
     how = keys.strength(match.group("key"))
     indicator = match.group("indicator")
@@ -226,6 +245,8 @@ def _context_rules() -> list[Rule]:
              r"[\"']?(?P<key>[A-Za-z0-9_.:-]{1,100})[\"']?[ \t]*,?[ \t]*\r?$",
              kind="context", flags=A, follow=_name_then_value,
              trigger=r"(?:name|key)[\"']?[ \t]*:[ \t]*[\"']?[a-z0-9_.:-]+[\"']?[ \t]*,?[ \t]*\r?$"),
+        Rule("putty-private-key", r"^Private-Lines:[ \t]*(?P<count>[0-9]{1,4})[ \t]*\r?$",
+             kind="context", flags=A, follow=_putty_private, trigger=r"^private-lines:"),
         Rule("password", r"^[ \t]*(?i:machine)[ \t]+\S+[ \t]*\r?$|^[ \t]*(?i:default)[ \t]*\r?$",
              kind="context", flags=A, follow=_netrc_machine,
              trigger=r"^[ \t]*machine[ \t]+[^ \t]+[ \t]*\r?$|^[ \t]*default[ \t]*\r?$"),
