@@ -52,17 +52,35 @@ def not_placeholder(value: str) -> bool:
     )
 
 
+#: Issuer prefixes and the lengths each issues (ISO/IEC 7812 registrations as the
+#: networks publish them): Visa, Mastercard (51-55, 2221-2720), Amex, Diners,
+#: Discover, JCB, UnionPay.
+_ISSUERS: tuple[tuple[str, frozenset[int]], ...] = (
+    (r"4", frozenset({13, 16, 19})),
+    (r"5[1-5]|2(?:2[2-9][1-9]|2[3-9][0-9]|[3-6][0-9]{2}|7[01][0-9]|720)", frozenset({16})),
+    (r"3[47]", frozenset({15})),
+    (r"30[0-5]|3095|3[689]", frozenset({14, 15, 16, 17, 18, 19})),
+    (r"6011|64[4-9]|65|622(?:12[6-9]|1[3-9][0-9]|[2-8][0-9]{2}|9[01][0-9]|92[0-5])",
+     frozenset({16, 17, 18, 19})),
+    (r"35(?:2[89]|[3-8][0-9])", frozenset({16, 17, 18, 19})),
+    (r"62", frozenset({16, 17, 18, 19})),
+)
+#: How printed card numbers are grouped (19 digits: 4-4-4-4-3).
+_GROUPINGS = ([4, 4, 4, 4], [4, 6, 5], [4, 6, 4], [4, 4, 4, 4, 1], [4, 4, 4, 4, 2], [4, 4, 4, 4, 3])
+_ISSUER_PATTERNS = tuple((re.compile(prefix), lengths) for prefix, lengths in _ISSUERS)
+
+
 def luhn(value: str) -> bool:
-    """A plausible payment card number: issuer prefix, length, grouping, Luhn."""
-    digits = re.sub(r"[ -]", "", value)
+    """A plausible payment card: a real issuer prefix with one of its lengths, grouping, Luhn."""
+    digits = re.sub(r"[ .+-]", "", value)
     if not digits.isdigit() or not 13 <= len(digits) <= 19:
         return False
-    groups = [len(g) for g in re.split(r"[ -]", value)]
-    if len(groups) > 1 and groups not in ([4, 4, 4, 4], [4, 6, 5], [4, 6, 4], [4, 4, 4, 4, 3]):
+    groups = [len(g) for g in re.split(r"[ .+-]", value)]
+    if len(groups) > 1 and groups not in _GROUPINGS:
         return False
-    if len(set(re.findall(r"[ -]", value))) > 1:
+    if len(set(re.findall(r"[ .+-]", value))) > 1:
         return False
-    if not re.match(r"4|5[1-5]|2[2-7]|3[47]|3[0689]|6(?:011|5|4[4-9]|22)|35", digits):
+    if not any(prefix.match(digits) and len(digits) in lengths for prefix, lengths in _ISSUER_PATTERNS):
         return False
     total = 0
     for i, ch in enumerate(reversed(digits)):
@@ -416,11 +434,13 @@ def _secret_rules() -> list[Rule]:
     ])
     rules.append(
         Rule("credit-card",
-             r"[0-9](?<![0-9A-Za-z_.-][0-9])[0-9]{3}(?:[0-9]{9,15}"
-             r"|(?P<s1>[ -])[0-9]{4}(?P=s1)[0-9]{4}(?P=s1)[0-9]{4}(?:(?P=s1)[0-9]{3})?"
-             r"|(?P<s2>[ -])[0-9]{6}(?P=s2)[0-9]{4,5})(?![0-9A-Za-z_]|[.-][0-9])",
+             # Undelimited only up to 16 digits: longer runs are IDs (a 63-bit
+             # trace ID has 19); 17-19 digit cards are written in groups.
+             r"[0-9](?<![0-9A-Za-z_.+-][0-9])[0-9]{3}(?:[0-9]{9,12}"
+             r"|(?P<s1>[ .+-])[0-9]{4}(?P=s1)[0-9]{4}(?P=s1)[0-9]{4}(?:(?P=s1)[0-9]{1,3})?"
+             r"|(?P<s2>[ .+-])[0-9]{6}(?P=s2)[0-9]{4,5})(?![0-9A-Za-z_]|[.+-][0-9])",
              flags=A, validate=luhn,
-             trigger=r"(?:^|[^0-9a-z_.-])[2-6][0-9]{3}[ -]?[0-9]{4}[0-9]{0,2}[ -]?[0-9]{3}")
+             trigger=r"(?:^|[^0-9a-z_.-])[2-6][0-9]{3}[ .+-]?[0-9]{4}[0-9]{0,2}[ .+-]?[0-9]{3}")
     )
     return rules
 
@@ -436,7 +456,8 @@ def pii_rules(kinds: Iterable[str]) -> list[Rule]:
         rules.append(Rule(
             "email",
             r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@"
-            r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}(?![A-Za-z0-9-])",
+            # A label never ends in "-": "jane@example.com->" and "...com--retry" end at the TLD.
+            r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}(?![A-Za-z0-9]|-[A-Za-z0-9])",
             kind="pii", flags=A, validate=personal_email, trigger="@", fold_case=True,
         ))
     if "ip" in on:
