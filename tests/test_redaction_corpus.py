@@ -78,4 +78,4 @@ def test_benign_corpus_false_positive_rate() -> None:
     print(f"\nbenign corpus: {len(changed)} of {len(lines)} lines changed ({rate:.2%})")
     for line in changed:
         print("  changed:", line.rstrip())
-    assert rate < 1 / 200
+    assert rate < 1 / 300  # the target of issue 10: under 1 changed line in 300

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from diagbundle.redaction import jsonfit, views
 from diagbundle.redaction.prefilter import Prefilter, project
-from diagbundle.redaction.rule import TAG, Rule
+from diagbundle.redaction.rule import TAG, Follow, Rule
 from diagbundle.redaction.spans import NO_SPANS, Match, Spans, replace, resolve, touches_text
 
 #: How many times a changed line is decided again (see :meth:`Decider.decide`).
@@ -33,6 +33,7 @@ class Carry:
 
     block: Rule | None = None  # inside a multi-line block (PEM) of this rule
     continuation: Rule | None = None  # a secret ran into the previous window's end
+    follow: Follow | None = None  # a context rule judges the lines after its own
 
 
 class Decider:
@@ -66,6 +67,8 @@ class Decider:
         self._tag_cache: tuple[str, Spans] | None = None
         #: The last :meth:`find` added matches from a decoded view.
         self._viewed = False
+        #: What a context rule in the last :meth:`find` says of the lines after it.
+        self._opened: Follow | None = None
 
     def mask(self, piece: str) -> int:
         """The rules to try on ``piece``, one line or part of one."""
@@ -116,6 +119,8 @@ class Decider:
         unchanged line is returned as the very same object.
         """
         found = self.find(content, mask, limit)
+        if self._opened is not None and limit is None:
+            self.carry.follow = self._opened
         if not found:
             if limit is None:
                 return content, len(content)
@@ -145,6 +150,7 @@ class Decider:
         kept: list[Match] = []
         self._strings = None
         self._viewed = False
+        self._opened = None
         viewed = mask & self.view_bit
         self._search_all(content, mask & ~self.view_bit, limit, found, kept, self.lexer is not None)
         if viewed and limit is None and _VIEW_TRIGGER.search(project(content)):
@@ -156,8 +162,12 @@ class Decider:
 
     def _search_all(
         self, content: str, mask: int, limit: int | None, found: list[Match], kept: list[Match], fit: bool,
+        *, line: bool = True,
     ) -> None:
-        """Add the matches of every rule in ``mask`` (keep rules' to ``kept``)."""
+        """Add the matches of every rule in ``mask`` (keep rules' to ``kept``).
+
+        ``line``: ``content`` is the line itself (not a view), where context rules apply.
+        """
         rules = self.rules
         while mask:
             low = mask & -mask
@@ -166,6 +176,11 @@ class Decider:
             rule = rules[index]
             match = _search(rule, content, 0)
             if match is None:  # the usual case: the trigger was a false alarm
+                continue
+            if rule.kind == "context":
+                if line and limit is None and rule.follow is not None and (
+                        rule.check is None or rule.check(match)):
+                    self._opened = rule.follow(match) or self._opened
                 continue
             self._collect(rule, index, match, content, limit, kept if rule.kind == "keep" else found, fit)
 
@@ -177,7 +192,8 @@ class Decider:
         text = decoded.text
         in_view: list[Match] = []
         kept_in_view: list[Match] = []
-        self._search_all(text, self.mask(text) & ~self.view_bit, None, in_view, kept_in_view, False)
+        self._search_all(text, self.mask(text) & ~self.view_bit, None, in_view, kept_in_view, False,
+                         line=False)
         for target, matches in ((found, in_view), (kept, kept_in_view)):
             for start, end, index in matches:
                 start, end = decoded.original(start, end)
@@ -210,6 +226,7 @@ class Decider:
         """
         group = rule.group
         validate = rule.validate
+        check = rule.check
         allowed = self.allowed
         size = len(content)
         # A pseudonym right next to an earlier tag would not have matched
@@ -228,6 +245,7 @@ class Decider:
                 or (tags and tags.overlaps(start, end, touching=pii))
                 or allowed(value)
                 or (validate is not None and not validate(value))
+                or (check is not None and not check(match))
             ):
                 pos = match.start() + 1
             elif fit and self.lexer is not None:

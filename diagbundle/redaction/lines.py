@@ -78,7 +78,9 @@ class Run:
         return "".join(out)
 
     def _carrying(self) -> bool:
-        return self.mid_line or self.carry.block is not None or self.carry.continuation is not None
+        carry = self.carry
+        return self.mid_line or carry.block is not None or carry.continuation is not None \
+            or carry.follow is not None
 
     def _slice(self, text: str, out: list[str]) -> None:
         """Redact complete lines, asking the prefilter once for all of them."""
@@ -119,7 +121,7 @@ class Run:
                     out.append(new)
                     copied = stop
                 pos = stop + 1
-            while self.carry.block is not None and pos < end:
+            while (self.carry.block is not None or self.carry.follow is not None) and pos < end:
                 out.append(text[copied:pos])
                 pos = copied = self._one_line(text, pos, None, out)
         out.append(text[copied:])
@@ -154,6 +156,10 @@ class Run:
             if skip is None:
                 return ""
             content, mask = content[skip:], None
+        if self.carry.follow is not None:
+            followed = self._follow(content)
+            if followed is not content:
+                content, mask = followed, None
         prefix = ""
         if self.carry.continuation is not None:
             prefix, skip = self._continue_secret(content, len(content))
@@ -164,6 +170,27 @@ class Run:
             return prefix + content
         redacted, _ = self.decider.decide(content, mask, None)
         return prefix + redacted
+
+    def _follow(self, content: str) -> str:
+        """A line after a context rule's: the spans its :class:`Follow` names are redacted."""
+        follow = self.carry.follow
+        assert follow is not None
+        spans, go_on = follow.line(content.rstrip("\r") if content.endswith("\r") else content)
+        if not go_on:
+            self.carry.follow = None
+        if not spans:
+            return content
+        out: list[str] = []
+        pos = 0
+        tag = f"[REDACTED:{follow.name}]"
+        for start, end in spans:
+            out.append(content[pos:start])
+            out.append(tag)
+            pos = end
+        out.append(content[pos:])
+        if self.decider.counts is not None:
+            self.decider.counts[follow.name] += len(spans)
+        return "".join(out)
 
     def _end_block(self, text: str, stop: int) -> int | None:
         """Inside a PEM block: where its END line ends in ``text[:stop]``, or None."""

@@ -15,13 +15,24 @@ import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 #: What the engine puts in place of a secret and of a PII value. Neither may
 #: contain ``"`` or ``\\`` (JSON stays valid) and neither may match any rule
 #: again (redacting twice changes nothing more).
 TAG = re.compile(r"\[REDACTED:[A-Za-z0-9_.-]+\]|<[a-z0-9_]+(?:-[a-z0-9_]+)*-[0-9]+>")
 RULE_NAME = re.compile(r"[a-z0-9][a-z0-9_.-]*")
+
+
+class Follow(Protocol):
+    """What a context rule's match says about the lines after it (see :class:`Rule`)."""
+
+    #: The name the redacted values are tagged and counted with.
+    name: str
+
+    def line(self, content: str) -> tuple[list[tuple[int, int]], bool]:
+        """The spans of this line (without its ending) to redact, and whether to go on."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -52,11 +63,19 @@ class Rule:
     ``block_end`` makes a rule multi-line (PEM blocks): when a match runs to
     the end of its line without containing ``block_end``, every following
     line is redacted whole until a line containing ``block_end``.
+
+    ``check(match)`` may veto a match by its context (the key a value
+    belongs to), after ``validate``.
+
+    ``kind="context"`` replaces nothing: when it matches a whole line,
+    ``follow(match)`` may return a :class:`Follow` that judges the lines
+    after it (a YAML ``password: |`` block, the ``value:`` that belongs to
+    ``- name: DB_PASSWORD``).
     """
 
     name: str
     pattern: str
-    kind: Literal["secret", "pii", "keep"] = "secret"
+    kind: Literal["secret", "pii", "keep", "context"] = "secret"
     group: int | str = 0
     flags: int = 0
     validate: Callable[[str], bool] | None = None
@@ -64,6 +83,9 @@ class Rule:
     label: str | None = field(default=None, kw_only=True)
     block_end: str | None = field(default=None, kw_only=True)
     fold_case: bool = field(default=False, kw_only=True)
+    check: Callable[[re.Match[str]], bool] | None = field(default=None, kw_only=True, compare=False)
+    follow: Callable[[re.Match[str]], Follow | None] | None = field(default=None, kw_only=True,
+                                                                     compare=False)
     compiled: re.Pattern[str] = field(init=False, repr=False, compare=False)
     compiled_end: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
     triggers: tuple[str, ...] = field(init=False, repr=False, compare=False)
@@ -71,8 +93,10 @@ class Rule:
     def __post_init__(self) -> None:
         if not RULE_NAME.fullmatch(self.name):
             raise ValueError(f"invalid rule name {self.name!r} (use a-z, 0-9, _, . and -)")
-        if self.kind not in ("secret", "pii", "keep"):
-            raise ValueError(f"rule {self.name}: kind must be 'secret', 'pii' or 'keep'")
+        if self.kind not in ("secret", "pii", "keep", "context"):
+            raise ValueError(f"rule {self.name}: kind must be 'secret', 'pii', 'keep' or 'context'")
+        if self.kind == "context" and self.follow is None:
+            raise ValueError(f"rule {self.name}: a context rule needs follow")
         try:
             compiled = re.compile(self.pattern, self.flags)
             end = re.compile(self.block_end, self.flags) if self.block_end else None

@@ -17,7 +17,9 @@ import re
 from collections.abc import Iterable
 
 from diagbundle.redaction.prefilter import split_alternatives
+from diagbundle.redaction.providers import provider_rules
 from diagbundle.redaction.rule import TAG, Rule
+from diagbundle.redaction.structure import judged, structure_rules
 
 A = re.ASCII
 
@@ -50,17 +52,35 @@ def not_placeholder(value: str) -> bool:
     )
 
 
+#: Issuer prefixes and the lengths each issues (ISO/IEC 7812 registrations as the
+#: networks publish them): Visa, Mastercard (51-55, 2221-2720), Amex, Diners,
+#: Discover, JCB, UnionPay.
+_ISSUERS: tuple[tuple[str, frozenset[int]], ...] = (
+    (r"4", frozenset({13, 16, 19})),
+    (r"5[1-5]|2(?:2[2-9][1-9]|2[3-9][0-9]|[3-6][0-9]{2}|7[01][0-9]|720)", frozenset({16})),
+    (r"3[47]", frozenset({15})),
+    (r"30[0-5]|3095|3[689]", frozenset({14, 15, 16, 17, 18, 19})),
+    (r"6011|64[4-9]|65|622(?:12[6-9]|1[3-9][0-9]|[2-8][0-9]{2}|9[01][0-9]|92[0-5])",
+     frozenset({16, 17, 18, 19})),
+    (r"35(?:2[89]|[3-8][0-9])", frozenset({16, 17, 18, 19})),
+    (r"62", frozenset({16, 17, 18, 19})),
+)
+#: How printed card numbers are grouped (19 digits: 4-4-4-4-3).
+_GROUPINGS = ([4, 4, 4, 4], [4, 6, 5], [4, 6, 4], [4, 4, 4, 4, 1], [4, 4, 4, 4, 2], [4, 4, 4, 4, 3])
+_ISSUER_PATTERNS = tuple((re.compile(prefix), lengths) for prefix, lengths in _ISSUERS)
+
+
 def luhn(value: str) -> bool:
-    """A plausible payment card number: issuer prefix, length, grouping, Luhn."""
-    digits = re.sub(r"[ -]", "", value)
+    """A plausible payment card: a real issuer prefix with one of its lengths, grouping, Luhn."""
+    digits = re.sub(r"[ .+-]", "", value)
     if not digits.isdigit() or not 13 <= len(digits) <= 19:
         return False
-    groups = [len(g) for g in re.split(r"[ -]", value)]
-    if len(groups) > 1 and groups not in ([4, 4, 4, 4], [4, 6, 5], [4, 6, 4], [4, 4, 4, 4, 3]):
+    groups = [len(g) for g in re.split(r"[ .+-]", value)]
+    if len(groups) > 1 and groups not in _GROUPINGS:
         return False
-    if len(set(re.findall(r"[ -]", value))) > 1:
+    if len(set(re.findall(r"[ .+-]", value))) > 1:
         return False
-    if not re.match(r"4|5[1-5]|2[2-7]|3[47]|3[0689]|6(?:011|5|4[4-9]|22)|35", digits):
+    if not any(prefix.match(digits) and len(digits) in lengths for prefix, lengths in _ISSUER_PATTERNS):
         return False
     total = 0
     for i, ch in enumerate(reversed(digits)):
@@ -69,6 +89,11 @@ def luhn(value: str) -> bool:
             d = d * 2 - 9 if d > 4 else d * 2
         total += d
     return total % 10 == 0
+
+
+def _not_uid_gid(match: re.Match[str]) -> bool:
+    """``docker run -u 1000:1000`` is a user and group ID, not a password."""
+    return not (match.group("user").isdigit() and match.group("value").isdigit())
 
 
 def bearer_token(value: str) -> bool:
@@ -96,6 +121,8 @@ def public_ipv4(value: str) -> bool:
     """
     octets = value.split(".")
     if octets[0] == "255" and all(o in _NETMASK_OCTETS for o in octets):
+        return False
+    if octets[1:] == ["0", "0", "0"]:  # a /8 network, or an assembly version 13.0.0.0
         return False
     return octets[0] != "127" and value not in ("0.0.0.0", "169.254.169.254")  # noqa: S104
 
@@ -205,7 +232,8 @@ _WORD = (
 #: the line if the quote is never closed (a truncated line: fail closed).
 _QUOTED_THEN = r"(?:(?!(?P=q))[^\\\r\n]|\\.)+"
 #: An unquoted value at the start of a line (env file, YAML): the rest of it.
-_LINE_REST = r"[^\s\"'](?:[^\r\n]*[^\s])?"
+#: It stops before a command that follows (``PGPASSWORD=x psql -h db``).
+_LINE_REST = r"[^\s\"'](?:(?:(?![ \t]+[a-z][a-z0-9_.-]*[ \t]+-)[^\r\n])*[^\s])?"
 
 
 def kv_rules(name: str, keywords: Iterable[tuple[str, str]]) -> list[Rule]:
@@ -228,7 +256,7 @@ def kv_rules(name: str, keywords: Iterable[tuple[str, str]]) -> list[Rule]:
     tail = rf"{_HARMLESS}{_KEY_CHARS}*{_SEP}[ \t]*(?P<ls>\b\B)?{value}"
     rules = [
         Rule(name, rf"(?:{keyword}){tail}", group="value", flags=A, validate=not_placeholder,
-             trigger=_assign_trigger(word))
+             trigger=_assign_trigger(word), check=judged)
         for keyword, word in pairs
     ]
     anything = "|".join(keyword for keyword, _ in pairs)
@@ -241,14 +269,14 @@ def kv_rules(name: str, keywords: Iterable[tuple[str, str]]) -> list[Rule]:
         rf"^(?P<ls>[ \t]*(?:export[ \t]+|-[ \t]+|set[ \t]+)?)[\"']?{_KEY_CHARS}*?(?:{anything})"
         rf"{_HARMLESS}{_KEY_CHARS}*{_SEP}[ \t]*{value}",
         group="value", flags=A, validate=not_placeholder,
-        trigger=assigned,
+        trigger=assigned, check=judged,
     ))
     rules.append(Rule(
         name,
         rf"-(?<![A-Za-z0-9_-]-)-?{_KEY_CHARS}*?(?:{anything}){_HARMLESS}{_KEY_CHARS}*"
         rf"(?:[ \t]+|=)(?P<ls>\b\B)?{value}",
         group="value", flags=A, validate=not_placeholder,
-        trigger=flagged,
+        trigger=flagged, check=judged,
     ))
     return rules
 
@@ -373,9 +401,9 @@ def _secret_rules() -> list[Rule]:
              # e-mail address, and this pattern is slow to search (no literal start).
              trigger=r"://[^\s:/@\"'<>]*:[^\s/\"'<>]+@"),
         Rule("url-password",
-             r"(?<![A-Za-z0-9-])(?:-u|--user|--proxy-user)[ \t]*[\"']?[^\s:\"']+:"
+             r"(?<![A-Za-z0-9-])(?:-u|--user|--proxy-user)[ \t]*[\"']?(?P<user>[^\s:\"']+):"
              r"(?P<value>[^\s\"']+)",
-             group="value", flags=A, validate=not_placeholder, trigger="-u"),
+             group="value", flags=A, validate=not_placeholder, trigger="-u", check=_not_uid_gid),
         Rule("password",
              r"(?i:\b(?:mysql|mysqldump|mysqladmin|mariadb)\b)[^\r\n]*?[ \t]-p(?P<value>[^\s\"']+)",
              group="value", flags=A, validate=not_placeholder, trigger=r"mysql|mariadb"),
@@ -394,7 +422,7 @@ def _secret_rules() -> list[Rule]:
     ])
     rules += kv_rules("token", [
         (r"(?i:token)(?!(?i:s|i[sz]))", r"token(?:[a-rt-z0-9_.-][a-z0-9_.-]*)?"),
-        (r"(?i:auth)(?<![A-Za-z](?i:auth))(?![a-z])", r"auth(?:[0-9_.-][a-z0-9_.-]*)?"),
+        (r"(?i:auth)(?<![A-Za-z](?i:auth))(?![a-z])", r"auth[a-z0-9_.-]*"),
         (r"(?i:session)[_.-]?(?i:id|key)", r"session[_.-]?(?:id|key)[a-z0-9_.-]*"),
     ])
     rules += kv_rules("api-key", [
@@ -406,11 +434,13 @@ def _secret_rules() -> list[Rule]:
     ])
     rules.append(
         Rule("credit-card",
-             r"[0-9](?<![0-9A-Za-z_.-][0-9])[0-9]{3}(?:[0-9]{9,15}"
-             r"|(?P<s1>[ -])[0-9]{4}(?P=s1)[0-9]{4}(?P=s1)[0-9]{4}(?:(?P=s1)[0-9]{3})?"
-             r"|(?P<s2>[ -])[0-9]{6}(?P=s2)[0-9]{4,5})(?![0-9A-Za-z_]|[.-][0-9])",
+             # Undelimited only up to 16 digits: longer runs are IDs (a 63-bit
+             # trace ID has 19); 17-19 digit cards are written in groups.
+             r"[0-9](?<![0-9A-Za-z_.+-][0-9])[0-9]{3}(?:[0-9]{9,12}"
+             r"|(?P<s1>[ .+-])[0-9]{4}(?P=s1)[0-9]{4}(?P=s1)[0-9]{4}(?:(?P=s1)[0-9]{1,3})?"
+             r"|(?P<s2>[ .+-])[0-9]{6}(?P=s2)[0-9]{4,5})(?![0-9A-Za-z_]|[.+-][0-9])",
              flags=A, validate=luhn,
-             trigger=r"(?:^|[^0-9a-z_.-])[2-6][0-9]{3}[ -]?[0-9]{4}[0-9]{0,2}[ -]?[0-9]{3}")
+             trigger=r"(?:^|[^0-9a-z_.-])[2-6][0-9]{3}[ .+-]?[0-9]{4}[0-9]{0,2}[ .+-]?[0-9]{3}")
     )
     return rules
 
@@ -426,13 +456,15 @@ def pii_rules(kinds: Iterable[str]) -> list[Rule]:
         rules.append(Rule(
             "email",
             r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@"
-            r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}(?![A-Za-z0-9-])",
+            # A label never ends in "-": "jane@example.com->" and "...com--retry" end at the TLD.
+            r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}(?![A-Za-z0-9]|-[A-Za-z0-9])",
             kind="pii", flags=A, validate=personal_email, trigger="@", fold_case=True,
         ))
     if "ip" in on:
         rules.append(Rule(
             "ipv4",
-            rf"(?=[0-9])(?<![0-9A-Za-z.])(?:{_OCTET}\.){{3}}{_OCTET}(?![0-9]|\.[0-9])",
+            rf"(?=[0-9])(?<![0-9A-Za-z.])(?<![Vv]ersion=)(?<![Vv]ersion )(?:{_OCTET}\.){{3}}{_OCTET}"
+            r"(?![0-9]|\.[0-9])",
             kind="pii", flags=A, validate=public_ipv4,
             trigger=r"\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]",
         ))
@@ -455,7 +487,8 @@ def pii_rules(kinds: Iterable[str]) -> list[Rule]:
     if "user" in on:
         rules.append(Rule(
             "home-user",
-            r"(?:/(?<![A-Za-z0-9._~-]/)(?:home|Users|var/home)/"
+            r"(?:/(?<![A-Za-z0-9._~-]/)(?<!GET /)(?<!POST /)(?<!PUT /)(?<!HEAD /)(?<!DELETE /)(?<!PATCH /)"
+            r"(?<!OPTIONS /)(?:home|Users|var/home)/"
             r"|/(?<=[A-Za-z]:/)(?i:users)/"
             r"|\\(?<![A-Za-z0-9]\\)\\?(?i:users)\\\\?)"
             r"(?P<value>[^/\\\s\"'<>:;,*?|]+)",
@@ -498,7 +531,9 @@ def literal_rule(name: str, label: str, value: str) -> Rule | None:
 
 def default_rules(pii: Iterable[str]) -> list[Rule]:
     """Secrets first (they win overlaps), then the enabled pattern PII kinds."""
-    return _secret_rules() + pii_rules(pii)
+    from diagbundle.redaction.commands import command_rules  # it builds on this module's checks
+
+    return _secret_rules() + provider_rules() + structure_rules() + command_rules() + pii_rules(pii)
 
 
 DEFAULT_PII = frozenset({"email", "ip", "mac", "user", "host"})

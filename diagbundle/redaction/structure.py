@@ -1,0 +1,261 @@
+"""Structure-aware rules: a value judged by the key it belongs to, wherever the key is.
+
+The text pass sees one line at a time, so structure that spans lines is
+carried by context rules (see :class:`~diagbundle.redaction.rule.Follow`):
+
+* YAML ``password: |`` / ``api_token: >-`` block scalars and a value on the
+  line after ``db_password:``: every more-indented line below is the value;
+* name/value pairs: Kubernetes ``- name: DB_PASSWORD`` then ``value: ...``,
+  pretty-printed ``"name": "ACCESS_TOKEN",`` then ``"value": "..."``;
+* netrc ``machine host`` followed by ``password p`` lines.
+
+Single-line forms are ordinary rules here: any key that names a credential
+(:mod:`~diagbundle.redaction.keys`) in ``key=value``/``"key": "value"``
+form, ``{"name": "X", "value": "..."}`` and ``<add key="X" value="..."/>``
+pairs, XML elements (``<clientSecret>``, AWS STS ``<SecretAccessKey>``),
+PHP ``define('X', '...')``, Dockerfile ``ENV X value``, netrc on one line.
+Each rule decides by the key's name and the value's shape.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from diagbundle.redaction import keys
+from diagbundle.redaction.rule import Rule
+
+A = re.ASCII
+#: A quoted value's body: up to the same quote (escapes allowed), or to the line's end.
+_QUOTED_BODY = r"(?:(?!(?P=q))[^\\\r\n]|\\.)+"
+_QUOTED = rf"(?P<q>[\"'])(?P<value>{_QUOTED_BODY})"
+#: An unquoted value in the middle of a line.
+_WORD_BODY = r"(?![{\[])(?:[^\s\"'\\,;&<>)\]}\x1b]|\\(?![\"\s]))+"
+_VALUE = rf"(?P<q>[\"'])?(?P<value>(?(q){_QUOTED_BODY}|{_WORD_BODY}))"
+_KEY_CHARS = r"[A-Za-z0-9_.-]"
+#: Words that start or end a credential key the older keyword rules do not know.
+_WORDS = r"key|keys|session|sid|csrf|xsrf|auth|cookie|otp|pin|salt|nonce|ticket|hmac|cred"
+_TRIGGER_WORDS = _WORDS
+
+
+def key_of(match: re.Match[str]) -> str:
+    """The whole key a ``key=value`` match belongs to (it may start before the match)."""
+    start = match.start("value")
+    head = match.string[max(0, start - 256) : start].rstrip(" \t\"'")
+    head = re.sub(r"(?i)(?<=[:=])[ \t\"']*(?:bearer|basic|token|digest)[ \t]*$", "", head).rstrip(" \t\"'")
+    head = re.sub(r"(?::=|=>|:|=)$", "", head).rstrip(" \t\"'")
+    key = re.search(r"[A-Za-z0-9_.$@-]*$", head)
+    return key.group().lstrip("-") if key else ""
+
+
+def judged(match: re.Match[str]) -> bool:
+    """A ``key=value`` match whose key names a credential and whose value looks like one."""
+    key = match.group("key") if "key" in match.re.groupindex and match.group("key") else key_of(match)
+    how = keys.strength(key)
+    if how is None:
+        return False
+    value = match.group("value")
+    if key.lower() == "pass" and value.isdigit():
+        return False  # pass=128: a counter
+    if key == "PASS" or key == "FAIL":
+        return False  # test output: "--- PASS: TestCreateOrder"
+    if (key == "token" and "q" in match.re.groupindex and match.group("q") == '"'
+            and re.fullmatch(r"[ \t]*[A-Za-z][a-z]{0,15}[ \t.,!?]*", value)):
+        return False  # an LLM's logprobs: {"token": "Hello"}
+    return keys.credential_value(value, how)
+
+
+def _key_value_rule() -> Rule:
+    key = rf"(?P<key>{_KEY_CHARS}*?(?i:{_WORDS}){_KEY_CHARS}*)"
+    return Rule(
+        "credential",
+        rf"(?<![A-Za-z0-9_.-])[\"']?{key}[\"']?[ \t]*(?::=|=>|:(?!:)|=(?!=))[ \t]*{_VALUE}",
+        group="value", flags=A, check=judged,
+        trigger=rf"(?:{_TRIGGER_WORDS})[a-z0-9_.-]*[\"']?[ \t]*[:=]",
+    )
+
+
+def _pair_rule() -> Rule:
+    """``{"name": "X", "value": "..."}``, ``<add key="X" value="..."/>``, ``name=X value=...``."""
+    return Rule(
+        "credential",
+        r"(?<![A-Za-z0-9_-])[\"']?(?i:name|key|id|header|variable|param)[\"']?[ \t]*[:=][ \t]*"
+        r"[\"']?(?P<key>[A-Za-z0-9_.:-]{1,100})[\"']?[ \t]*[,;]?[ \t]*"
+        r"[\"']?(?i:value|val)[\"']?[ \t]*[:=][ \t]*" + _VALUE,
+        group="value", flags=A, check=judged,
+        trigger=r"value[\"']?[ \t]*[:=]|val[\"']?[ \t]*[:=]",
+    )
+
+
+def _xml_element_rule() -> Rule:
+    return Rule(
+        "credential",
+        r"<(?P<tag>(?:[A-Za-z_][\w.-]*:)?(?P<key>[A-Za-z_][\w.-]*))(?:[ \t][^<>]*)?>"
+        r"(?P<value>[^<\r\n]+)</(?P=tag)>",
+        group="value", flags=A, check=judged,
+        trigger=r"<[a-z_][a-z0-9_.:-]*(?:key|secret|token|pass|pwd|auth|session|credential|signature"
+                r"|cookie|sid|csrf|xsrf)[a-z0-9_.-]*[ \t>]",
+    )
+
+
+def _php_define_rule() -> Rule:
+    return Rule(
+        "credential",
+        r"(?i:define)[ \t]*\([ \t]*[\"'](?P<key>[A-Za-z0-9_]+)[\"'][ \t]*,[ \t]*" + _QUOTED,
+        group="value", flags=A, check=judged, trigger=r"define[ \t]*\(",
+    )
+
+
+def _dockerfile_env_rule() -> Rule:
+    return Rule(
+        "credential",
+        r"^[ \t]*(?:ENV|ARG)[ \t]+(?P<key>[A-Za-z0-9_.-]+)[ \t]+(?![ \t]*=)(?P<q>[\"'])?"
+        rf"(?P<value>(?(q){_QUOTED_BODY}|[^\s\"'](?:[^\r\n]*[^\s])?))",
+        group="value", flags=A, check=judged, trigger=r"^[ \t]*(?:env|arg)[ \t]",
+    )
+
+
+def _netrc_rule() -> Rule:
+    return Rule(
+        "password",
+        r"^[ \t]*(?i:machine[ \t]+\S+|default)(?:[ \t]+\S+)*?[ \t]+(?i:password|passwd)[ \t]+(?P<value>\S+)",
+        group="value", flags=A, trigger=r"^[ \t]*(?:machine|default)[ \t]",
+    )
+
+
+# -- what spans lines ------------------------------------------------------------------
+
+
+@dataclass
+class IndentedValue:
+    """Everything indented deeper than ``indent`` below a credential key (YAML)."""
+
+    name: str
+    indent: int
+
+    def line(self, content: str) -> tuple[list[tuple[int, int]], bool]:
+        body = content.lstrip(" \t")
+        if not body.strip():
+            return [], True
+        start = len(content) - len(body)
+        if start <= self.indent:
+            return [], False
+        return [(start, len(content.rstrip()))], True
+
+
+_PAIR_VALUE = re.compile(r"[ \t]*(?:-[ \t]+)?[\"']?(?i:value)[\"']?[ \t]*:[ \t]*(?P<raw>.*?)[ \t]*,?[ \t]*$")
+
+
+@dataclass
+class PairValue:
+    """The ``value:`` that belongs to a ``name:`` naming a credential, a few lines on."""
+
+    name: str
+    indent: int
+    budget: int = 4
+
+    def line(self, content: str) -> tuple[list[tuple[int, int]], bool]:
+        body = content.lstrip(" \t")
+        if not body.strip():
+            return [], True
+        start = len(content) - len(body)
+        m = _PAIR_VALUE.match(content)
+        if m is not None and start >= self.indent - 2 and m.group("raw"):
+            begin, end = m.span("raw")
+            raw = m.group("raw")
+            if len(raw) >= 2 and raw[0] in "\"'" and raw[-1] == raw[0]:
+                begin, end = begin + 1, end - 1
+            return ([(begin, end)] if end > begin else []), False
+        if start < self.indent - 2 or body.startswith(("- ", "}", "]")):
+            return [], False
+        self.budget -= 1
+        return [], self.budget > 0
+
+
+_NETRC_PASSWORD = re.compile(r"[ \t]*(?i:password|passwd)[ \t]+(?P<value>\S+)")
+
+
+@dataclass
+class NetrcEntry:
+    """The ``password`` lines of one netrc ``machine`` entry."""
+
+    name: str
+
+    def line(self, content: str) -> tuple[list[tuple[int, int]], bool]:
+        stripped = content.strip()
+        if not stripped:
+            return [], True
+        if re.match(r"(?i:machine|default)\b", stripped):
+            return [], False
+        m = _NETRC_PASSWORD.match(content)
+        if m is not None:
+            return [m.span("value")], True
+        return [], re.match(r"(?i:login|account|port|macdef)\b", stripped) is not None
+
+
+@dataclass
+class CountedLines:
+    """The next ``count`` lines, whole (PuTTY's ``Private-Lines: N``)."""
+
+    name: str
+    count: int
+
+    def line(self, content: str) -> tuple[list[tuple[int, int]], bool]:
+        self.count -= 1
+        body = content.strip()
+        start = content.find(body) if body else 0
+        return ([(start, start + len(body))] if body else []), self.count > 0
+
+
+def _putty_private(match: re.Match[str]) -> CountedLines | None:
+    count = int(match.group("count"))
+    return CountedLines("putty-private-key", count) if 0 < count <= 1000 else None
+
+
+def _yaml_block(match: re.Match[str]) -> IndentedValue | None:
+    how = keys.strength(match.group("key"))
+    indicator = match.group("indicator")
+    if how is None or (how == "weak" and not indicator):
+        return None
+    return IndentedValue("credential", len(match.group("indent")))
+
+
+def _name_then_value(match: re.Match[str]) -> PairValue | None:
+    if keys.strength(match.group("key")) is None:
+        return None
+    return PairValue("credential", match.start("name"))
+
+
+def _netrc_machine(match: re.Match[str]) -> NetrcEntry:
+    return NetrcEntry("password")
+
+
+def _context_rules() -> list[Rule]:
+    key = rf"(?P<key>{_KEY_CHARS}*?(?i:pass|pwd|secret|token|key|auth|session|sid|cred|csrf|xsrf|cookie"
+    key += rf"|signature|cert|dsn){_KEY_CHARS}*)"
+    return [
+        Rule("credential",
+             rf"^(?P<indent>[ \t]*(?:-[ \t]+)?)[\"']?{key}[\"']?[ \t]*:[ \t]*"
+             r"(?P<indicator>[|>][-+0-9]*)?[ \t]*(?:#[^\r\n]*)?\r?$",
+             kind="context", flags=A, follow=_yaml_block,
+             trigger=r"(?:pass|pwd|secret|token|key|auth|session|sid|cred|csrf|xsrf|cookie|signature|cert"
+                     r"|dsn)[a-z0-9_.-]*[\"']?[ \t]*:[ \t]*(?:[|>][-+0-9]*)?[ \t]*(?:#.*)?\r?$"),
+        Rule("credential",
+             r"^[ \t]*(?:-[ \t]+)?(?P<name>[\"']?(?i:name|key)[\"']?)[ \t]*:[ \t]*"
+             r"[\"']?(?P<key>[A-Za-z0-9_.:-]{1,100})[\"']?[ \t]*,?[ \t]*\r?$",
+             kind="context", flags=A, follow=_name_then_value,
+             trigger=r"(?:name|key)[\"']?[ \t]*:[ \t]*[\"']?[a-z0-9_.:-]+[\"']?[ \t]*,?[ \t]*\r?$"),
+        Rule("putty-private-key", r"^Private-Lines:[ \t]*(?P<count>[0-9]{1,4})[ \t]*\r?$",
+             kind="context", flags=A, follow=_putty_private, trigger=r"^private-lines:"),
+        Rule("password", r"^[ \t]*(?i:machine)[ \t]+\S+[ \t]*\r?$|^[ \t]*(?i:default)[ \t]*\r?$",
+             kind="context", flags=A, follow=_netrc_machine,
+             trigger=r"^[ \t]*machine[ \t]+[^ \t]+[ \t]*\r?$|^[ \t]*default[ \t]*\r?$"),
+    ]
+
+
+def structure_rules() -> list[Rule]:
+    """Every rule of this module, single-line ones first."""
+    return [
+        _key_value_rule(), _pair_rule(), _xml_element_rule(), _php_define_rule(),
+        _dockerfile_env_rule(), _netrc_rule(), *_context_rules(),
+    ]
