@@ -132,9 +132,14 @@ class WriteStage:
             with self._source(entry) as source:
                 for chunk in entry.format.sanitize(source, job):
                     out.write(chunk)
-        except (FormatError, OSError, UnicodeError, ValueError) as err:
+        except Exception as err:  # a plugin's step may fail any way: it fails closed
             out.close()
-            message = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
+            if isinstance(err, OSError) and err.strerror:
+                message = err.strerror
+            elif isinstance(err, (FormatError, OSError, UnicodeError, ValueError)):
+                message = str(err)
+            else:  # a bug in the step, not bad input: say so, never a traceback
+                message = f"the {entry.format.name} step failed ({type(err).__name__}: {err})"
             if entry.required:
                 raise FormatError(f"{where}: {message}") from None
             self.store.remove(entry.arcname, f"{entry.format.name} step failed: {message}")

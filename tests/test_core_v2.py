@@ -432,3 +432,32 @@ def test_write_progress_shows_on_a_terminal_and_not_on_a_pipe(tmp_path: Path) ->
     assert "writing attachments/big.log:" in text and "MB" in text  # bytes of the file being written
     piped = harness.run("collect", "--only", "attachments", "--attach", str(log), "-o", str(tmp_path / "p.zip"))
     assert piped.returncode == 0 and "writing" not in piped.stderr and piped.stderr == ""
+
+
+def test_a_format_step_that_crashes_fails_closed_without_a_traceback(tmp_path: Path) -> None:
+    from collections.abc import Iterator
+    from typing import IO
+
+    from diagbundle import Format, FormatJob
+
+    def sanitize(source: IO[bytes], job: FormatJob) -> Iterator[bytes]:
+        yield b"half of it\n"
+        raise AttributeError("'NoneType' object has no attribute 'walk'")
+
+    def collect(ctx: Context) -> None:
+        ctx.add_file("one.crash", named, required=True)
+
+    class Plugin:
+        @hookimpl
+        def diagbundle_register_formats(self, register: Callable[[Format], None]) -> None:
+            register(Format("crash", "A buggy step", lambda name, head: name.endswith(".crash"), sanitize))
+
+        @hookimpl
+        def diagbundle_register_collectors(self, register: Callable[[Collector], None]) -> None:
+            register(Collector("crasher", "c", collect))
+
+    named = tmp_path / "in.crash"
+    named.write_text("secret stuff\n")
+    with pytest.raises(diagbundle.FormatError, match="the crash step failed \\(AttributeError"):
+        diagbundle.collect(tmp_path / "b.zip", manager=make_manager(Plugin()), only="crasher")
+    assert not (tmp_path / "b.zip").exists()
