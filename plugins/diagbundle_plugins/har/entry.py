@@ -22,7 +22,7 @@ from diagbundle_plugins.har.entropy import looks_like_token
 from diagbundle_plugins.har.jwt import is_jwt
 from diagbundle_plugins.har.names import (
     HIGH_ENTROPY_OK,
-    REQUEST_ID_HEADERS,
+    TRACE_HEADERS,
     URL_HEADERS,
     is_secret_name,
 )
@@ -35,7 +35,6 @@ _PLAIN = frozenset({"startedDateTime", "time", "pageref", "method", "httpVersion
                     "_workerStart", "_workerReady", "_workerFetchStart", "_workerRespondWithSettled"})
 _COOKIE_ATTRIBUTES = frozenset({"path", "domain", "expires", "max-age", "samesite", "secure",
                                 "httponly", "priority", "partitioned", "version"})
-MAX_REQUEST_IDS = 1000
 
 
 def sanitize_entry(entry: Any, scrub: Scrubber, index: int) -> dict[str, Any]:
@@ -74,7 +73,7 @@ def _request(request: dict[str, Any], scrub: Scrubber) -> dict[str, Any]:
         if key == "url":
             out[key] = walk.sanitize_url(scrub, value) if isinstance(value, str) else ""
         elif key == "headers":
-            out[key] = _headers(value, scrub, response=False)
+            out[key] = _headers(value, scrub)
         elif key == "cookies":
             out[key] = _cookies(value, scrub)
         elif key == "queryString":
@@ -96,7 +95,7 @@ def _response(response: dict[str, Any], scrub: Scrubber) -> dict[str, Any]:
         if key == "redirectURL":
             out[key] = walk.sanitize_url(scrub, value) if isinstance(value, str) else ""
         elif key == "headers":
-            out[key] = _headers(value, scrub, response=True)
+            out[key] = _headers(value, scrub)
         elif key == "cookies":
             out[key] = _cookies(value, scrub)
         elif key == "content":
@@ -116,7 +115,7 @@ def _pairs(items: Any, what: str) -> list[Any]:
     return items
 
 
-def _headers(items: Any, scrub: Scrubber, *, response: bool) -> list[Any]:
+def _headers(items: Any, scrub: Scrubber) -> list[Any]:
     out: list[Any] = []
     for item in _pairs(items, "headers"):
         if not isinstance(item, dict):
@@ -135,9 +134,6 @@ def _headers(items: Any, scrub: Scrubber, *, response: bool) -> list[Any]:
                 scrub.counts["har-comment"] += 1
             else:
                 clean[key] = walk.sanitize_any(scrub, field)
-        lower = name.lower()
-        if response and lower in REQUEST_ID_HEADERS and len(scrub.request_ids) < MAX_REQUEST_IDS:
-            scrub.request_ids.append((lower, clean.get("value", "")))
         out.append(clean)
     return out
 
@@ -155,7 +151,7 @@ def header_value(name: str, value: str, scrub: Scrubber) -> str:
         return _authorization(value, scrub)
     if lower == ":path":
         return walk.sanitize_url(scrub, value)
-    if lower in REQUEST_ID_HEADERS:
+    if lower in TRACE_HEADERS:  # request and trace IDs are evidence: only the global rules apply
         return scrub.redact(value)
     if is_secret_name(lower):
         return walk.secret(scrub, value, "har-header")

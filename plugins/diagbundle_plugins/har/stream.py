@@ -147,6 +147,7 @@ def _log(reader: JsonReader, scrub: Scrubber) -> Iterator[bytes]:
             clean = built if isinstance(built, str) else "1.2"
         else:
             clean = walk.sanitize_any(scrub, built)
+        scrub.findings.log_field(key, clean)
         yield _key(key, written) + _dumps(clean)
     if "version" not in written:
         yield _key("version", written) + b'"1.2"'
@@ -174,7 +175,10 @@ def _entries(reader: JsonReader, scrub: Scrubber) -> Iterator[bytes]:
     reader.expect("[", "a list")
     yield b"["
     for index, _ in enumerate(reader.items()):
-        yield (b"\n" if index == 0 else b",\n") + _dumps(sanitize_entry(reader.value(), scrub, index))
+        raw = reader.value()
+        clean = sanitize_entry(raw, scrub, index)
+        scrub.findings.entry(index, raw, clean)
+        yield (b"\n" if index == 0 else b",\n") + _dumps(clean)
         scrub.entries += 1
     yield b"\n]"
 
