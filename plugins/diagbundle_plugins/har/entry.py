@@ -9,6 +9,7 @@ so the result is valid HAR whatever the input tolerated.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from diagbundle import FormatError
@@ -146,7 +147,10 @@ def header_value(name: str, value: str, scrub: Scrubber) -> str:
     if lower == "cookie":
         return _cookie_header(value, scrub)
     if lower == "set-cookie":
-        return "\n".join(_set_cookie(line, scrub) for line in value.split("\n"))
+        return "\n".join(", ".join(_set_cookie(cookie, scrub) for cookie in _JOINED_COOKIES.split(line))
+                         for line in value.split("\n"))
+    if lower == "sec-websocket-protocol":
+        return ", ".join(_subprotocol(item.strip(), scrub) for item in value.split(","))
     if lower in ("authorization", "proxy-authorization"):
         return _authorization(value, scrub)
     if lower == ":path":
@@ -155,11 +159,30 @@ def header_value(name: str, value: str, scrub: Scrubber) -> str:
         return scrub.redact(value)
     if is_secret_name(lower):
         return walk.secret(scrub, value, "har-header")
-    if lower in URL_HEADERS or "://" in value:
+    if lower == "refresh":  # ``5; url=/next?code=...``
+        delay, sep, target = value.partition("=")
+        return delay + sep + walk.sanitize_url(scrub, target) if sep else walk.free_text(scrub, value)
+    if lower in URL_HEADERS:  # one URL rule wherever a URL is: any scheme, relative or absolute
+        return walk.sanitize_url(scrub, value) if " " not in value.strip() else walk.free_text(scrub, value)
+    if "://" in value:
         return walk.free_text(scrub, value)
     if lower not in HIGH_ENTROPY_OK and looks_like_token(value):
         return walk.secret(scrub, value, "har-header")
     return walk.free_text(scrub, value)
+
+
+#: Where a ``Set-Cookie`` value joins two cookies with ``, `` (an ``Expires`` date's
+#: comma is followed by a day number, never by ``name=``).
+_JOINED_COOKIES = re.compile(r",\s*(?=[!#$%&'*+\-.^_`|~0-9A-Za-z]+=)")
+#: A WebSocket subprotocol name (``chat.v2``, ``graphql-transport-ws``), not a token.
+_SUBPROTOCOL = re.compile(r"[A-Za-z][A-Za-z0-9._-]{0,39}")
+
+
+def _subprotocol(item: str, scrub: Scrubber) -> str:
+    """One ``Sec-WebSocket-Protocol`` item: a protocol name stays, a token smuggled in goes."""
+    if _SUBPROTOCOL.fullmatch(item) and not looks_like_token(item) and not is_secret_name(item):
+        return item
+    return walk.secret(scrub, item, "har-header")
 
 
 def _authorization(value: str, scrub: Scrubber) -> str:

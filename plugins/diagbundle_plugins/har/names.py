@@ -129,3 +129,8 @@ def json_key_may_be_evidence(key: str) -> bool:
     if len(words) == 2 and words[1] == "code" and words[0] in _EVIDENCE_CODE_PREFIXES:
         return True
     return len(words) == 1 and lowered.endswith("code") and lowered[:-4] in _EVIDENCE_CODE_PREFIXES
+
+#: Path words after which a hex segment is a git object name (``/commit/<sha>``), not a token.
+GIT_PATH_WORDS = frozenset({"commit", "commits", "tree", "blob", "raw", "blame", "sha", "shas", "rev",
+                            "revision", "revisions", "compare", "archive", "changeset", "ref", "refs",
+                            "checks", "statuses", "diff", "patch"})

@@ -26,6 +26,7 @@ from diagbundle_plugins.har import jsondoc, urls
 from diagbundle_plugins.har.entropy import is_plain_word, looks_like_token
 from diagbundle_plugins.har.jwt import JWT_PATTERN, defang, is_jwt
 from diagbundle_plugins.har.names import (
+    GIT_PATH_WORDS,
     JSON_PATH_KEYS,
     SENSITIVE_PATH_WORDS,
     TRACE_PARAMS,
@@ -38,9 +39,14 @@ if TYPE_CHECKING:
 
 MAX_JSON_DEPTH = 64
 _URL_OR_JWT = re.compile(
-    r"(?P<url>\b(?:https?|wss?|ftp)://[^\s\"'<>`\\{}|^]+)|(?P<jwt>" + JWT_PATTERN.pattern + ")"
+    r"(?P<url>\b[A-Za-z][A-Za-z0-9+.-]{0,31}://[^\s\"'<>`\\{}|^]+)|(?P<jwt>" + JWT_PATTERN.pattern + ")"
 )
 _TRAILING = ".,;:!?)]}'"
+#: ``$token`` after ``token:`` is a variable (GraphQL, shell), not a value: the
+#: global rules read it as a placeholder too.
+#: A git object name (short or full SHA-1, or SHA-256), possibly ``a...b`` in a compare URL.
+_GIT_SHA = re.compile(r"(?:[0-9a-f]{7,40}|[0-9a-f]{64})(?:\.\.\.?(?:[0-9a-f]{7,40}|[0-9a-f]{64}))?")
+_VARIABLE = re.compile(r"\$\{?[A-Za-z_][A-Za-z0-9_]*\}?")
 #: ``name=value``, ``"name": "value"``, ``name: value`` inside free text.
 _KEY_VALUE = re.compile(
     r"(?P<name>[A-Za-z_][A-Za-z0-9_.-]{0,63})(?P<sep>[\"']?\s*[:=]\s*[\"']?)"
@@ -126,7 +132,7 @@ def _plain(scrub: Scrubber, text: str) -> str:
         return text
 
     def key_value(m: re.Match[str]) -> str:
-        if not is_secret_name(m.group("name")):
+        if not is_secret_name(m.group("name")) or _VARIABLE.fullmatch(m.group("value")):
             return m.group()
         return m.group("name") + m.group("sep") + secret(scrub, m.group("value"), "har-text")
 
@@ -331,7 +337,9 @@ def sanitize_path(scrub: Scrubber, path: str) -> str:
             continue
         name, semi, params = segment.partition(";")
         decoded = unquote(name)
-        if (previous in SENSITIVE_PATH_WORDS and not is_plain_word(decoded)
+        if previous in GIT_PATH_WORDS and _GIT_SHA.fullmatch(decoded):  # /commit/<sha>: evidence
+            new = name
+        elif (previous in SENSITIVE_PATH_WORDS and not is_plain_word(decoded)
                 and decoded.lower() not in SENSITIVE_PATH_WORDS) or looks_like_token(decoded):
             new = urls.encode_tag(secret(scrub, decoded, "har-url-path"))
         else:
