@@ -36,6 +36,7 @@ LABELS = {
     "har-body-dropped": "bodies dropped",
     "har-comment": "comments dropped",
     "har-field-dropped": "non-HAR fields dropped",
+    "netlog-bytes-dropped": "raw socket byte dumps dropped",
 }
 
 
