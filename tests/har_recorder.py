@@ -110,6 +110,7 @@ async function run(c) {
     body: '------actualBoundary\\r\\nContent-Disposition: form-data; name="file"; filename="a.txt"' +
           '\\r\\nContent-Type: text/plain\\r\\n\\r\\n' + c.multipart + '\\r\\n------actualBoundary--\\r\\n'});
   await fetch('/broken');
+  try { await fetch(c.cors); } catch (e) {}  // another origin, no Access-Control-Allow-Origin
   try { await fetch(c.refused); } catch (e) {}
   await new Promise((done) => {
     const es = new EventSource('/events');
@@ -297,6 +298,7 @@ def record(har_path: Path) -> None:
                 "idt": CREDENTIALS["id_token in query"], "acc": CREDENTIALS["access_token in query"],
                 "multipart": CREDENTIALS["multipart file content"],
                 "refused": f"http://127.0.0.1:{_closed_port()}/down",
+                "cors": base.replace("127.0.0.1", "localhost") + "/api/cors",
                 "ws": base.replace("http", "ws") + "/ws",
                 "wsproto": CREDENTIALS["websocket subprotocol token"],
                 "wsmsg": CREDENTIALS["websocket message token"]})

@@ -86,14 +86,20 @@ def test_browser_failures_blocked_aborted_cors_mixed_content() -> None:
     cors = _failing("https://api.other.example/data", 0, None, pageref="page_1")
     cors["response"]["_error"] = "CORS error: MissingAllowOriginHeader"
     mixed = _failing("http://cdn.example.com/img.png", 0, None, pageref="page_1")
+    bare_cors = _failing("https://api.other.example/v2", -1, None, pageref="page_1")
+    bare_cors["request"]["headers"].append({"name": "Origin", "value": "https://shop.example.com"})
+    bare_cors["response"]["_failureText"] = "net::ERR_FAILED"
+    same_origin = _failing("https://shop.example.com/x", -1, None, pageref="page_1")
+    same_origin["request"]["headers"].append({"name": "Origin", "value": "https://shop.example.com"})
+    same_origin["response"]["_failureText"] = "net::ERR_FAILED"
     ok = entry("https://shop.example.com/", pageref="page_1")
     ok["startedDateTime"] = "2024-01-01T00:00:00.050Z"
-    found = _findings(har(ok, blocked, aborted, cors, mixed, pages=[page]))
+    found = _findings(har(ok, blocked, aborted, cors, mixed, bare_cors, same_origin, pages=[page]))
     reasons = [f["reason"] for f in found["failed"]["requests"]]
-    assert reasons == ["blocked", "aborted", "cors", "mixed-content"]
+    assert reasons == ["blocked", "aborted", "cors", "mixed-content", "cors", "failed"]
     assert found["failed"]["requests"][0]["browser_error"] == "net::ERR_BLOCKED_BY_CLIENT"
     (timeline,) = found["pages"]
-    assert timeline["page"] == "page_1" and timeline["requests"] == 5 and timeline["failed"] == 4
+    assert timeline["page"] == "page_1" and timeline["requests"] == 7 and timeline["failed"] == 6
     events = [e["event"] for e in timeline["events"]]
     assert events[0] == "first request" and "DOMContentLoaded" in events and "load" in events
     assert any("ads.example.net/x.js failed (blocked)" in e for e in events)

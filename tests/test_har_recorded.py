@@ -104,6 +104,7 @@ def test_recorded_session_findings(bundled: dict[str, str]) -> None:
     assert failed["/broken"].get("message") == "502 Bad Gateway", failed["/broken"]
     assert failed["/down"]["reason"] == "failed"
     assert failed["/down"]["browser_error"] == "net::ERR_CONNECTION_REFUSED"
+    assert failed["/api/cors"]["reason"] == "cors" and failed["/api/cors"]["host"].startswith("localhost:")
     ids = {i["name"]: i for i in found["ids"]["items"]}
     assert ids["openai-request-id"]["value"] == EVIDENCE["openai-request-id"]
     assert ids["sentry-trace"]["in"] == "request"

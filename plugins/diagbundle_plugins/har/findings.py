@@ -81,7 +81,7 @@ def failure(request: dict[str, Any], response: dict[str, Any], page_url: str | N
         return f"http {status}"
     if isinstance(status, int) and status > 0 and not lowered.strip():
         return None
-    if "cors" in lowered:
+    if "cors" in lowered or ("err_failed" in lowered and _cross_origin(request)):
         return "cors"
     url = request.get("url")
     if "mixed" in lowered or (isinstance(url, str) and url.startswith(("http:", "ws:"))
@@ -95,6 +95,25 @@ def failure(request: dict[str, Any], response: dict[str, Any], page_url: str | N
     if lowered.strip():
         return "failed"
     return "no response"
+
+
+def _cross_origin(request: dict[str, Any]) -> bool:
+    """A request sent with an ``Origin`` other than its own: a failure without a response is CORS.
+
+    Chrome logs a CORS rejection as a bare ``net::ERR_FAILED`` (status 0 or -1,
+    no response headers); the ``Origin`` header is what tells it apart, or the
+    ``Referer``'s origin where the HAR kept only the provisional headers
+    (Playwright does, for a request that failed).
+    """
+    url = request.get("url")
+    origin = _header(request.get("headers"), "origin")
+    if not origin:
+        referer = urls.split(_header(request.get("headers"), "referer") or "")
+        origin = referer.scheme + referer.authority
+    if not origin or origin == "null" or not isinstance(url, str):
+        return False
+    parts = urls.split(url)
+    return origin.rstrip("/") != parts.scheme + parts.authority
 
 
 @dataclass
