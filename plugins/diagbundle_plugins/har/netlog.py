@@ -203,8 +203,10 @@ def sanitize_netlog(source: IO[bytes], scrub: Scrubber, found: NetlogFindings) -
                 pending, size = [], 0
     except JsonError as err:
         raise FormatError(f"not a valid NetLog file: {json_error(err)}") from None
-    except (UnicodeDecodeError, RecursionError):
-        raise FormatError("not a valid NetLog file: not UTF-8 JSON") from None
+    except UnicodeDecodeError:
+        raise FormatError("not a valid NetLog file: not UTF-8 text") from None
+    except RecursionError:
+        raise FormatError("not a valid NetLog file: nested too deeply") from None
     yield b"".join(pending)
 
 
