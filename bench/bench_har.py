@@ -23,7 +23,13 @@ Children may write bytecode caches (``PYTHONDONTWRITEBYTECODE`` is dropped
 from their environment and a warm-up run writes them), as on a user's
 machine, so start-up is not charged for compiling every module each time.
 
-Usage: python bench/bench_har.py [--size-mb 95] [--runs 3] [--keep PATH] [--dense] [--redactor none]
+``--secrets`` makes every entry dense with cookies, tokens and e-mail
+addresses (a dozen cookies per request, bearer JWTs, API keys, tokens in
+URLs, JSON records each with an address, a session and a key): the 95 MB
+file issue 12 measures against other sanitizers.
+
+Usage: python bench/bench_har.py [--size-mb 95] [--runs 3] [--keep PATH] [--dense] [--secrets]
+       [--redactor none]
 Targets on the 2-core dev machine: <= 3 s wall and <= 250 MB peak RSS.
 """
 
@@ -38,7 +44,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
@@ -153,8 +158,44 @@ def _entry(rng: random.Random, i: int, dense: bool) -> dict[str, Any]:
     }
 
 
-def generate(path: Path, size_mb: float, seed: int = 1, *, dense: bool = False) -> int:
-    """Write a HAR of about ``size_mb`` MB; returns the number of entries."""
+def _dense_entry(rng: random.Random, i: int) -> dict[str, Any]:
+    """An entry as a busy single-page app records it: secrets in every place they go.
+
+    A dozen cookies in each ``Cookie`` header and three ``Set-Cookie`` lines,
+    a bearer JWT, a CSRF header, tokens in the query string, and a JSON body
+    of records each with an e-mail address, a session and an API key.
+    """
+    entry = _entry(rng, i, dense=True)
+    cookies = "; ".join(f"c{k}={rng.getrandbits(96):024x}" for k in range(12))
+    entry["request"]["headers"] += [
+        {"name": "cookie", "value": cookies},
+        {"name": "x-csrf-token", "value": f"{rng.getrandbits(128):032x}"},
+        {"name": "x-api-key", "value": f"key_{rng.getrandbits(160):040x}"},
+    ]
+    entry["request"]["cookies"] += [{"name": f"c{k}", "value": f"{rng.getrandbits(96):024x}"}
+                                    for k in range(12)]
+    entry["request"]["url"] += f"&sig={rng.getrandbits(128):032x}&email=u{i}%40example.com"
+    entry["response"]["headers"] += [
+        {"name": "set-cookie", "value": f"s{k}={rng.getrandbits(96):024x}; Path=/; Secure; HttpOnly"}
+        for k in range(3)]
+    if entry["response"]["content"].get("mimeType", "").startswith("application/json") \
+            and "encoding" not in entry["response"]["content"]:
+        people = [{"id": k, "email": f"person{i}.{k}@example.com", "session": f"{rng.getrandbits(96):024x}",
+                   "apiKey": f"ak_{rng.getrandbits(128):032x}", "note": f"owner p{k}@example.org"}
+                  for k in range(rng.randrange(5, 25))]
+        text = json.dumps({"people": people, "next": f"https://api.example.com/v1/p?cursor="
+                                                     f"{rng.getrandbits(64):x}&token={rng.getrandbits(96):x}"})
+        entry["response"]["content"] = {"mimeType": "application/json", "text": text, "size": len(text)}
+    return entry
+
+
+def generate(path: Path, size_mb: float, seed: int = 1, *, dense: bool = False,
+             secrets: bool = False) -> int:
+    """Write a HAR of about ``size_mb`` MB; returns the number of entries.
+
+    ``secrets``: every entry is :func:`_dense_entry` (the figure issue 12 compares
+    with other sanitizers); ``dense``: the stress shape of the large listings.
+    """
     rng = random.Random(seed)
     target = int(size_mb * 1_000_000)
     with path.open("w", encoding="utf-8") as out:
@@ -166,10 +207,29 @@ def generate(path: Path, size_mb: float, seed: int = 1, *, dense: bool = False) 
         while out.tell() < target:
             if n:
                 out.write(",\n")
-            out.write(json.dumps(_entry(rng, n, dense), indent=1))
+            out.write(json.dumps(_dense_entry(rng, n) if secrets else _entry(rng, n, dense), indent=1))
             n += 1
         out.write("\n]}}\n")
     return n
+
+
+#: Runs the measured command as its fork-and-exec child and reports ``wait4``'s
+#: figures. Linux copies a process's RSS high-water mark into a child it forks
+#: (and exec keeps it), so a command started straight from this script (which
+#: has just generated the HAR) would report this script's peak as its own; the
+#: launcher is a fresh small interpreter, so its child starts from almost nothing.
+LAUNCHER = """
+import os, sys, time
+started = time.perf_counter()
+pid = os.fork()
+if pid == 0:
+    try:
+        os.execvp(sys.argv[1], sys.argv[1:])
+    finally:
+        os._exit(127)
+_, status, usage = os.wait4(pid, 0)
+print(time.perf_counter() - started, usage.ru_maxrss, os.waitstatus_to_exitcode(status), file=sys.stderr)
+"""
 
 
 def _measured(command: list[str], home: str, stdout: Path | None = None) -> tuple[float, str, int]:
@@ -183,19 +243,17 @@ def _measured(command: list[str], home: str, stdout: Path | None = None) -> tupl
     env["XDG_DATA_HOME"] = home
     with tempfile.TemporaryFile() as capture, tempfile.TemporaryFile() as err:
         out = stdout.open("wb") if stdout is not None else capture
-        start = time.perf_counter()
-        child = subprocess.Popen(command, stdout=out, stderr=err, env=env)
-        _, status, usage = os.wait4(child.pid, 0)
-        wall = time.perf_counter() - start
+        subprocess.run([sys.executable, "-c", LAUNCHER, *command], stdout=out, stderr=err, env=env,
+                       check=False)
         if stdout is not None:
             out.close()
-        child.returncode = os.waitstatus_to_exitcode(status)
         capture.seek(0)
         err.seek(0)
-        if child.returncode:
-            last = err.read().decode(errors="replace").strip().splitlines()[-1:]
-            sys.exit(f"{command[1:3]} failed: {last}")
-        return wall, capture.read().decode(), usage.ru_maxrss
+        *errors, last = err.read().decode(errors="replace").strip().splitlines() or ["? 0 1"]
+        wall, rss, code = last.split()
+        if int(code):
+            sys.exit(f"{command[1:3]} failed: {errors[-1:]}")
+        return float(wall), capture.read().decode(), int(rss)
 
 
 def _median_run(runs: int, command: list[str], home: str,
@@ -215,6 +273,8 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, help="also keep the generated HAR at this path")
     parser.add_argument("--dense", action="store_true",
                         help="a token in every row of the large listings (stress case)")
+    parser.add_argument("--secrets", action="store_true",
+                        help="cookies, tokens and e-mail addresses in every entry (issue 12's dense HAR)")
     parser.add_argument("--redactor", choices=["default", "none"], default="default",
                         help="'none' runs the HAR rules alone (a Redactor with no text rules)")
     parser.add_argument("--runs", type=int, default=3, help="runs of each measure (median shown)")
@@ -222,12 +282,13 @@ def main() -> None:
     runs = max(1, args.runs)
     with tempfile.TemporaryDirectory(prefix="bench-har-") as tmp:
         src = Path(args.keep) if args.keep else Path(tmp) / "big.har"
-        n = generate(src, args.size_mb, dense=args.dense)
+        n = generate(src, args.size_mb, dense=args.dense, secrets=args.secrets)
         size = src.stat().st_size
         dst = Path(tmp) / "out.har"
         _measured([sys.executable, "-m", "diagbundle", "--version"], tmp)  # writes bytecode caches
         print(f"input:  {size / 1e6:.1f} MB, {n} entries; redactor: {args.redactor}"
-              f"{'; dense listings' if args.dense else ''}; median of {runs} runs")
+              f"{'; dense listings' if args.dense else ''}"
+              f"{'; secrets in every entry' if args.secrets else ''}; median of {runs} runs")
         wall, fastest, stdout, rss_kb = _median_run(
             runs, [sys.executable, "-c", CHILD, str(src), str(dst), args.redactor], tmp)
         inner, out_size, redactions = stdout.split()

@@ -99,4 +99,5 @@ def test_request_ids_collected_from_response_headers() -> None:
     heads = [{"name": "X-Request-ID", "value": "req-123"}, {"name": "cf-ray", "value": "8a1b2c3d4e5f-AMS"},
              {"name": "Server", "value": "nginx"}]
     _, _, scrub = sanitize_bytes(har(entry(resp_headers=heads)))
-    assert scrub.request_ids == [("x-request-id", "req-123"), ("cf-ray", "8a1b2c3d4e5f-AMS")]
+    assert [(i.name, i.value) for i in scrub.findings.ids] == [("x-request-id", "req-123"),
+                                                               ("cf-ray", "8a1b2c3d4e5f-AMS")]

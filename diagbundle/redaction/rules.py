@@ -44,7 +44,7 @@ _PLACEHOLDER = re.compile(
 
 def not_placeholder(value: str) -> bool:
     """A credential value worth redacting: not a placeholder, a tag or punctuation."""
-    stripped = value.strip().rstrip(".,;:)")
+    stripped = value.strip().rstrip(".,;:)!")  # ``!``: GraphQL's ``$token: String!``
     return (
         any(c.isalnum() for c in stripped)
         and not _PLACEHOLDER.fullmatch(stripped)
@@ -117,7 +117,9 @@ _NETMASK_OCTETS = {"0", "128", "192", "224", "240", "248", "252", "254", "255"}
 def public_ipv4(value: str) -> bool:
     """An address worth hiding: not loopback, unspecified, broadcast or a netmask.
 
-    (The rule's pattern already checks each octet is 0-255.)
+    Nor ``N.0.0.0``, the network of a /8 and no one's address: it is what every
+    Chrome user agent since its reduction says (``Chrome/120.0.0.0``), a version
+    support needs. (The rule's pattern already checks each octet is 0-255.)
     """
     octets = value.split(".")
     if octets[0] == "255" and all(o in _NETMASK_OCTETS for o in octets):

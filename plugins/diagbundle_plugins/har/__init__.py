@@ -10,17 +10,20 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from diagbundle import CliOption, Collector, Format, Rule, hookimpl
+from diagbundle_plugins.har import netlog_collector
 from diagbundle_plugins.har.collector import check, collect, plan
 from diagbundle_plugins.har.format import HAR_FORMAT
 from diagbundle_plugins.har.jwt import DEFANGED_JWT
+from diagbundle_plugins.har.netlog_collector import NETLOG_FORMAT
 from diagbundle_plugins.har.stream import sanitize_har
 
-__all__ = ["DEFANGED_JWT", "HAR_FORMAT", "sanitize_har"]
+__all__ = ["DEFANGED_JWT", "HAR_FORMAT", "NETLOG_FORMAT", "sanitize_har"]
 
 
 @hookimpl
 def diagbundle_register_formats(register: Callable[[Format], None]) -> None:
     register(HAR_FORMAT)
+    register(NETLOG_FORMAT)
 
 
 @hookimpl
@@ -33,6 +36,9 @@ def diagbundle_register_redaction_rules(register: Callable[[Rule], None]) -> Non
 def diagbundle_register_collectors(register: Callable[[Collector], None]) -> None:
     register(Collector("har", "HAR files given with --har, sanitized", collect, check=check,
                        plan=plan, max_bytes=None, timeout=600))
+    register(Collector("netlog", "Chrome NetLog exports given with --netlog, sanitized",
+                       netlog_collector.collect, check=netlog_collector.check, plan=netlog_collector.plan,
+                       max_bytes=None, timeout=600))
 
 
 @hookimpl
@@ -42,6 +48,9 @@ def diagbundle_register_options(register: Callable[[CliOption], None]) -> None:
     register(CliOption(("--har-keep-bodies",), "har_keep_bodies",
                        "keep JavaScript, HTML and CSS bodies in HAR files (still redacted)",
                        action="store_true"))
+    register(CliOption(("--netlog",), "netlog",
+                       "include a Chrome NetLog export (chrome://net-export), sanitized; repeatable",
+                       action="append", metavar="FILE", collector="netlog"))
     register(CliOption(("--har-discover",), "har_discover",
                        "offer HAR files from the last 24 hours in Downloads, each confirmed",
                        action="store_true"))

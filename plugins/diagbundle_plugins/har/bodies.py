@@ -71,6 +71,8 @@ def sanitize_body(text: str, mime_raw: Any, scrub: Scrubber) -> str:
             return "\n".join(_json_line(line, scrub) for line in text.split("\n"))
     if kind == "form":
         return walk.sanitize_query(scrub, text, "har-body")
+    if mime == "text/event-stream":
+        return "\n".join(_event_line(line, scrub) for line in text.split("\n"))
     if kind == "multipart":
         return _multipart(text, mime_raw if isinstance(mime_raw, str) else "", scrub)
     if kind == "markup":
@@ -78,6 +80,15 @@ def sanitize_body(text: str, mime_raw: Any, scrub: Scrubber) -> str:
     elif "query" in text and "{" in text:
         text = _GRAPHQL_ARG.sub(lambda m: _graphql_arg(m, scrub), text)
     return walk.free_text(scrub, text)
+
+
+def _event_line(line: str, scrub: Scrubber) -> str:
+    """One line of server-sent events: a ``data:`` line's JSON walked like NDJSON."""
+    field, colon, data = line.partition(":")
+    if field != "data" or not colon:
+        return walk.free_text(scrub, line)
+    space = " " if data.startswith(" ") else ""
+    return f"data:{space}{_json_line(data[len(space):], scrub)}"
 
 
 def _json_line(line: str, scrub: Scrubber) -> str:
@@ -119,15 +130,17 @@ def _multipart(text: str, mime: str, scrub: Scrubber) -> str:
     """Each part: secret-named fields replaced, file contents dropped, others scrubbed."""
     m = _BOUNDARY.search(mime)
     boundary = m.group(1) if m else None
-    if boundary is None:
+    if boundary is None or "--" + boundary not in text:  # none declared, or not the one used
         first = text.lstrip().split("\n", 1)[0].strip()
         boundary = first[2:] if first.startswith("--") else None
-    if not boundary:
-        return walk.free_text(scrub, text)
+    if not boundary:  # parts that cannot be told apart: a file's contents may be anywhere
+        scrub.counts["har-body-dropped"] += 1
+        return "[multipart body without a usable boundary dropped by diagbundle]"
     delimiter = "--" + boundary
     pieces = text.split(delimiter)
     for i, piece in enumerate(pieces):
         if i == 0 or piece.startswith("--"):
+            pieces[i] = walk.free_text(scrub, piece) if piece.strip("-\r\n") else piece
             continue
         head, sep, body = piece.partition("\r\n\r\n")
         if not sep:

@@ -21,7 +21,7 @@ from diagbundle_plugins.har.discover import discover
 from diagbundle_plugins.har.format import detect
 from diagbundle_plugins.paths import read_head
 
-MAX_IDS_IN_SUMMARY = 50
+FINDINGS = "findings.json"
 
 
 def _given(ctx: Context) -> list[Path]:
@@ -58,7 +58,10 @@ def plan(ctx: Context) -> list[str]:
 
 
 def collect(ctx: Context) -> None:
-    for path in ctx.state.get("paths") or _given(ctx):
+    paths = ctx.state.get("paths") or _given(ctx)
+    ctx.state["findings"] = []
+    ctx.state["expected"] = len(paths)
+    for path in paths:
         done: dict[str, Any] = {}
         name = ctx.add_file(f"{path.stem}.har", path, report=done, required=True,
                             then=functools.partial(_summarise, ctx, path, done))
@@ -66,21 +69,17 @@ def collect(ctx: Context) -> None:
 
 
 def _summarise(ctx: Context, path: Path, done: dict[str, Any]) -> None:
-    """Summary lines for one HAR, from what its format step found."""
+    """Summary lines for one HAR, from what its format step found; the last one writes findings.json."""
     found = done.get("har")
     if not isinstance(found, report.HarReport):
         raise UsageError(f"--har {path}: not handled as a HAR file")
     name = ctx.state["names"][path]
     ctx.summary(f"- `{name}` from `{path.name}`: {found.entries} entries; "
                 f"scrubbed: {report.describe(found.counts)}")
-    _summarise_ids(ctx, found.request_ids)
+    for line in report.findings_lines(found.findings, f"har/{FINDINGS}"):
+        ctx.summary(line)
     # For the ticket: request IDs found in HAR files are listed next to the ones the user gave.
-    ctx.shared.setdefault("request_ids", []).extend((path.name, value) for _, value in found.request_ids)
-
-
-def _summarise_ids(ctx: Context, ids: list[tuple[str, str]]) -> None:
-    if not ids:
-        return
-    shown = [f"{name} `{value.replace('`', chr(39))}`" for name, value in ids[:MAX_IDS_IN_SUMMARY]]
-    more = f" (and {len(ids) - MAX_IDS_IN_SUMMARY} more in the HAR)" if len(ids) > MAX_IDS_IN_SUMMARY else ""
-    ctx.summary(f"  - request IDs: {', '.join(shown)}{more}")
+    ctx.shared.setdefault("request_ids", []).extend((path.name, i.value) for i in found.findings.ids)
+    ctx.state["findings"].append({"file": name, "source": path.name, **found.findings.as_json()})
+    if len(ctx.state["findings"]) == ctx.state["expected"]:
+        ctx.add_json(FINDINGS, {"files": ctx.state["findings"]})

@@ -35,7 +35,10 @@ def looks_like_token(value: str) -> bool:
     """True for a long, random-looking string that could be a credential."""
     if len(value) < MIN_TOKEN_LENGTH or len(value) > 8192:
         return False
-    value = _FILE_EXT.sub("", value)
+    stem = _FILE_EXT.sub("", value)
+    if stem != value and _is_asset_name(stem):
+        return False
+    value = stem
     if len(value) < MIN_TOKEN_LENGTH or not _TOKEN_CHARS.fullmatch(value):
         return False
     if _UUID.fullmatch(value):
@@ -46,6 +49,17 @@ def looks_like_token(value: str) -> bool:
     if not (_DIGIT.search(value) or (mixed_case and len(value) >= 32)):
         return False
     return entropy(value) >= 3.3
+
+
+_ASSET_PART = re.compile(r"[A-Za-z]+|[0-9a-f]{6,32}|[0-9]{1,4}")
+
+
+def _is_asset_name(stem: str) -> bool:
+    """A bundler's file name: words and one content hash (``vendors-react_dom.4f3c2a1b.chunk``)."""
+    parts = [p for p in re.split(r"[._~-]+", stem) if p]
+    hashes = [p for p in parts if not p.isalpha() and not p.isdigit()]
+    return (len(hashes) <= 1 and any(len(p) >= 3 and p.isalpha() for p in parts)
+            and all(_ASSET_PART.fullmatch(p) for p in parts))
 
 
 def is_plain_word(value: str) -> bool:

@@ -9,6 +9,7 @@ so the result is valid HAR whatever the input tolerated.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from diagbundle import FormatError
@@ -22,7 +23,7 @@ from diagbundle_plugins.har.entropy import looks_like_token
 from diagbundle_plugins.har.jwt import is_jwt
 from diagbundle_plugins.har.names import (
     HIGH_ENTROPY_OK,
-    REQUEST_ID_HEADERS,
+    TRACE_HEADERS,
     URL_HEADERS,
     is_secret_name,
 )
@@ -35,7 +36,6 @@ _PLAIN = frozenset({"startedDateTime", "time", "pageref", "method", "httpVersion
                     "_workerStart", "_workerReady", "_workerFetchStart", "_workerRespondWithSettled"})
 _COOKIE_ATTRIBUTES = frozenset({"path", "domain", "expires", "max-age", "samesite", "secure",
                                 "httponly", "priority", "partitioned", "version"})
-MAX_REQUEST_IDS = 1000
 
 
 def sanitize_entry(entry: Any, scrub: Scrubber, index: int) -> dict[str, Any]:
@@ -74,7 +74,7 @@ def _request(request: dict[str, Any], scrub: Scrubber) -> dict[str, Any]:
         if key == "url":
             out[key] = walk.sanitize_url(scrub, value) if isinstance(value, str) else ""
         elif key == "headers":
-            out[key] = _headers(value, scrub, response=False)
+            out[key] = _headers(value, scrub)
         elif key == "cookies":
             out[key] = _cookies(value, scrub)
         elif key == "queryString":
@@ -96,7 +96,7 @@ def _response(response: dict[str, Any], scrub: Scrubber) -> dict[str, Any]:
         if key == "redirectURL":
             out[key] = walk.sanitize_url(scrub, value) if isinstance(value, str) else ""
         elif key == "headers":
-            out[key] = _headers(value, scrub, response=True)
+            out[key] = _headers(value, scrub)
         elif key == "cookies":
             out[key] = _cookies(value, scrub)
         elif key == "content":
@@ -116,7 +116,7 @@ def _pairs(items: Any, what: str) -> list[Any]:
     return items
 
 
-def _headers(items: Any, scrub: Scrubber, *, response: bool) -> list[Any]:
+def _headers(items: Any, scrub: Scrubber) -> list[Any]:
     out: list[Any] = []
     for item in _pairs(items, "headers"):
         if not isinstance(item, dict):
@@ -135,9 +135,6 @@ def _headers(items: Any, scrub: Scrubber, *, response: bool) -> list[Any]:
                 scrub.counts["har-comment"] += 1
             else:
                 clean[key] = walk.sanitize_any(scrub, field)
-        lower = name.lower()
-        if response and lower in REQUEST_ID_HEADERS and len(scrub.request_ids) < MAX_REQUEST_IDS:
-            scrub.request_ids.append((lower, clean.get("value", "")))
         out.append(clean)
     return out
 
@@ -150,20 +147,42 @@ def header_value(name: str, value: str, scrub: Scrubber) -> str:
     if lower == "cookie":
         return _cookie_header(value, scrub)
     if lower == "set-cookie":
-        return "\n".join(_set_cookie(line, scrub) for line in value.split("\n"))
+        return "\n".join(", ".join(_set_cookie(cookie, scrub) for cookie in _JOINED_COOKIES.split(line))
+                         for line in value.split("\n"))
+    if lower == "sec-websocket-protocol":
+        return ", ".join(_subprotocol(item.strip(), scrub) for item in value.split(","))
     if lower in ("authorization", "proxy-authorization"):
         return _authorization(value, scrub)
     if lower == ":path":
         return walk.sanitize_url(scrub, value)
-    if lower in REQUEST_ID_HEADERS:
+    if lower in TRACE_HEADERS:  # request and trace IDs are evidence: only the global rules apply
         return scrub.redact(value)
     if is_secret_name(lower):
         return walk.secret(scrub, value, "har-header")
-    if lower in URL_HEADERS or "://" in value:
+    if lower == "refresh":  # ``5; url=/next?code=...``
+        delay, sep, target = value.partition("=")
+        return delay + sep + walk.sanitize_url(scrub, target) if sep else walk.free_text(scrub, value)
+    if lower in URL_HEADERS:  # one URL rule wherever a URL is: any scheme, relative or absolute
+        return walk.sanitize_url(scrub, value) if " " not in value.strip() else walk.free_text(scrub, value)
+    if "://" in value:
         return walk.free_text(scrub, value)
     if lower not in HIGH_ENTROPY_OK and looks_like_token(value):
         return walk.secret(scrub, value, "har-header")
     return walk.free_text(scrub, value)
+
+
+#: Where a ``Set-Cookie`` value joins two cookies with ``, `` (an ``Expires`` date's
+#: comma is followed by a day number, never by ``name=``).
+_JOINED_COOKIES = re.compile(r",\s*(?=[!#$%&'*+\-.^_`|~0-9A-Za-z]+=)")
+#: A WebSocket subprotocol name (``chat.v2``, ``graphql-transport-ws``), not a token.
+_SUBPROTOCOL = re.compile(r"[A-Za-z][A-Za-z0-9._-]{0,39}")
+
+
+def _subprotocol(item: str, scrub: Scrubber) -> str:
+    """One ``Sec-WebSocket-Protocol`` item: a protocol name stays, a token smuggled in goes."""
+    if _SUBPROTOCOL.fullmatch(item) and not looks_like_token(item) and not is_secret_name(item):
+        return item
+    return walk.secret(scrub, item, "har-header")
 
 
 def _authorization(value: str, scrub: Scrubber) -> str:

@@ -27,13 +27,13 @@ def detect(name: str, head: bytes) -> bool:
 def sanitize(source: IO[bytes], job: FormatJob) -> Iterator[bytes]:
     """The :class:`~diagbundle.Format` entry point.
 
-    ``--har-keep-bodies`` arrives in ``job.options``; the counts and request
-    IDs go back to the collector as a :class:`~report.HarReport` in
+    ``--har-keep-bodies`` arrives in ``job.options``; the counts and the
+    findings go back to the collector as a :class:`~report.HarReport` in
     ``job.report["har"]``.
     """
     keep = bool(job.options.get("har_keep_bodies"))
     scrub = Scrubber(job.redactor, job.counts, keep_bodies=keep)
-    job.report["har"] = report.HarReport(job.counts, scrub.request_ids, scrub)
+    job.report["har"] = report.HarReport(job.counts, scrub)
     return sanitize_har(source, job.redactor, job.counts, scrubber=scrub)
 
 

@@ -62,8 +62,16 @@ REQUEST_ID_HEADERS = frozenset({
     "x-datadog-trace-id", "x-envoy-upstream-service-time",
 })
 
+#: Request and response headers that carry a request or trace ID: kept as they are
+#: (no secret in them, and they are what support looks up), listed in the findings.
+TRACE_HEADERS = REQUEST_ID_HEADERS | frozenset({
+    "sentry-trace", "x-client-trace-id", "b3", "x-b3-spanid", "x-b3-parentspanid", "x-span-id",
+    "x-client-request-id", "x-amzn-requestid", "x-amz-apigw-id", "x-datadog-parent-id",
+    "x-ms-client-request-id", "x-goog-trace-id", "x-cloud-trace-id", "x-ray-id",
+})
+
 #: Headers whose values are high-entropy by nature but not credentials.
-HIGH_ENTROPY_OK = REQUEST_ID_HEADERS | frozenset({
+HIGH_ENTROPY_OK = TRACE_HEADERS | frozenset({
     "etag", "if-none-match", "if-match", "content-md5", "digest", "content-digest",
     "sec-websocket-accept", "tracestate", "x-cache", "x-served-by", "x-timer", "report-to", "nel",
     "link", "accept-ch", "sec-ch-ua", "sec-ch-ua-full-version-list", "user-agent", "date",
@@ -85,3 +93,44 @@ SENSITIVE_PATH_WORDS = frozenset({
     "sso", "saml", "ticket", "tickets", "signin", "sign-in", "email-confirm", "recover",
     "recovery", "claim", "redeem", "download-token", "hooks", "webhook", "webhooks",
 })
+
+
+# -- JSON keys: decided by place and value, not by name alone ---------------------------
+#: JSON keys that a name-only rule would call secret but that hold evidence when their
+#: value is a number, a boolean or a plain identifier (``"code": "model_not_found"``,
+#: ``"state": "RUNNING"``, ``"token_type": "Bearer"``, ``"statusCode": 403``).
+#: In URLs the same names (``code``, ``state``) stay credentials: see walk.sanitize_query.
+JSON_EVIDENCE_KEYS = frozenset({
+    "code", "state", "token_type", "tokentype", "primarykey", "primary_key", "foreignkey",
+    "foreign_key", "sortkey", "sort_key", "partitionkey", "partition_key", "keytype", "key_type",
+    "keyid", "key_id", "kid", "statecode", "errorcode", "error_code", "authtype", "auth_type",
+    "auth_method", "authmethod",
+})
+#: ``<prefix>Code`` / ``<prefix>_code`` keys that name a status, not a secret.
+_EVIDENCE_CODE_PREFIXES = frozenset({
+    "status", "exit", "country", "error", "currency", "language", "lang", "locale", "region",
+    "response", "reason", "http", "return", "result", "state", "product", "item", "airport",
+    "timezone", "zone", "area", "dial", "iso", "unit", "category", "event", "signal",
+})
+#: Keys whose value is a path or file name (S3 ``Key``), not a credential, when it reads as one.
+JSON_PATH_KEYS = frozenset({"key", "objectkey", "object_key", "s3key", "s3_key", "cachekey", "cache_key"})
+#: Query parameters that carry a request or trace ID: evidence, like the headers.
+TRACE_PARAMS = frozenset({"request_id", "requestid", "trace_id", "traceid", "correlation_id",
+                          "correlationid", "x-request-id", "x-client-trace-id", "sentry-trace"})
+
+
+@lru_cache(maxsize=4096)
+def json_key_may_be_evidence(key: str) -> bool:
+    """True for a secret-looking JSON key that holds evidence when its value reads as such."""
+    lowered = key.lower()
+    if lowered in JSON_EVIDENCE_KEYS or lowered in JSON_PATH_KEYS:
+        return True
+    words = [w.lower() for w in _SPLIT.split(key) if w]
+    if len(words) == 2 and words[1] == "code" and words[0] in _EVIDENCE_CODE_PREFIXES:
+        return True
+    return len(words) == 1 and lowered.endswith("code") and lowered[:-4] in _EVIDENCE_CODE_PREFIXES
+
+#: Path words after which a hex segment is a git object name (``/commit/<sha>``), not a token.
+GIT_PATH_WORDS = frozenset({"commit", "commits", "tree", "blob", "raw", "blame", "sha", "shas", "rev",
+                            "revision", "revisions", "compare", "archive", "changeset", "ref", "refs",
+                            "checks", "statuses", "diff", "patch"})

@@ -12,6 +12,8 @@ from collections import Counter
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from diagbundle_plugins.har.findings import Findings
+
 if TYPE_CHECKING:
     from diagbundle import RedactionView as Redactor
 
@@ -29,8 +31,9 @@ class Scrubber:
         self.redactor = redactor
         self.counts = counts
         self.keep_bodies = keep_bodies
-        self.request_ids: list[tuple[str, str]] = []
         self.entries = 0
+        #: What support reads first, gathered as entries go by (see :mod:`.findings`).
+        self.findings = Findings(self)
         self._redacted: dict[tuple[str, bool], tuple[str, Counter[str]]] = {}
         self._tags: dict[str, str] = {}
         self._memo: dict[tuple[str, str], tuple[str, Counter[str]]] = {}
@@ -68,6 +71,10 @@ class Scrubber:
             return compute(*args)
         finally:
             self.counts = outer
+
+    def uncounted(self, compute: Callable[..., str], *args: Any) -> str:
+        """``compute(*args)`` for text outside the HAR (the findings): its counts are not the file's."""
+        return self._counted_into(Counter(), compute, *args)
 
     def pseudonym(self, value: str) -> str:
         """The bundle-wide tag of a secret (cached: the keyed hash is the costly part)."""

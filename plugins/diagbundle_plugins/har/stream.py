@@ -66,14 +66,14 @@ def sanitize_har(
     pending: list[bytes] = []
     size = 0
     try:
-        for piece in _sanitize(JsonReader(_open(source)), scrub):
+        for piece in _sanitize(JsonReader(open_source(source)), scrub):
             pending.append(piece)
             size += len(piece)
             if size >= OUT_CHUNK:
                 yield b"".join(pending)
                 pending, size = [], 0
     except JsonError as err:
-        raise FormatError(f"not a valid HAR file: {_json_error(err)}") from None
+        raise FormatError(f"not a valid HAR file: {json_error(err)}") from None
     except UnicodeDecodeError:
         raise FormatError("not a valid HAR file: not UTF-8 text") from None
     except RecursionError:
@@ -81,13 +81,13 @@ def sanitize_har(
     yield b"".join(pending)
 
 
-def _json_error(err: JsonError) -> str:
+def json_error(err: JsonError) -> str:
     if err.truncated:
         return "truncated JSON (the file ends too early)"
     return f"invalid JSON ({str(err)[:120]})"
 
 
-def _open(source: IO[bytes]) -> _Prefixed:
+def open_source(source: IO[bytes]) -> _Prefixed:
     head = source.read(4)
     if head.startswith(BOM):
         head = head[len(BOM):]
@@ -147,7 +147,8 @@ def _log(reader: JsonReader, scrub: Scrubber) -> Iterator[bytes]:
             clean = built if isinstance(built, str) else "1.2"
         else:
             clean = walk.sanitize_any(scrub, built)
-        yield _key(key, written) + _dumps(clean)
+        scrub.findings.log_field(key, clean)
+        yield _key(key, written) + dumps(clean)
     if "version" not in written:
         yield _key("version", written) + b'"1.2"'
     if "creator" not in written:
@@ -160,7 +161,7 @@ def _key(key: str, written: list[str]) -> bytes:
     """A member's name (after a comma unless it is the first), noted in ``written``."""
     first = not written
     written.append(key)
-    return (b"" if first else b",") + _dumps(key) + b":"
+    return (b"" if first else b",") + dumps(key) + b":"
 
 
 def _entries(reader: JsonReader, scrub: Scrubber) -> Iterator[bytes]:
@@ -174,7 +175,10 @@ def _entries(reader: JsonReader, scrub: Scrubber) -> Iterator[bytes]:
     reader.expect("[", "a list")
     yield b"["
     for index, _ in enumerate(reader.items()):
-        yield (b"\n" if index == 0 else b",\n") + _dumps(sanitize_entry(reader.value(), scrub, index))
+        raw = reader.value()
+        clean = sanitize_entry(raw, scrub, index)
+        scrub.findings.entry(index, raw, clean)
+        yield (b"\n" if index == 0 else b",\n") + dumps(clean)
         scrub.entries += 1
     yield b"\n]"
 
@@ -229,7 +233,7 @@ _ENCODE = _encoder(ensure_ascii=False)
 _ENCODE_ASCII = _encoder(ensure_ascii=True)
 
 
-def _dumps(value: Any) -> bytes:
+def dumps(value: Any) -> bytes:
     """Compact JSON, one member per line down to :data:`LINE_DEPTH`.
 
     The bundle's global text redactor runs over this output again, line by

@@ -19,20 +19,34 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, unquote_plus
 
 from diagbundle_plugins.har import jsondoc, urls
 from diagbundle_plugins.har.entropy import is_plain_word, looks_like_token
 from diagbundle_plugins.har.jwt import JWT_PATTERN, defang, is_jwt
-from diagbundle_plugins.har.names import SENSITIVE_PATH_WORDS, is_secret_name
-from diagbundle_plugins.har.scrubber import Scrubber
+from diagbundle_plugins.har.names import (
+    GIT_PATH_WORDS,
+    JSON_PATH_KEYS,
+    SENSITIVE_PATH_WORDS,
+    TRACE_PARAMS,
+    is_secret_name,
+    json_key_may_be_evidence,
+)
+
+if TYPE_CHECKING:
+    from diagbundle_plugins.har.scrubber import Scrubber
 
 MAX_JSON_DEPTH = 64
 _URL_OR_JWT = re.compile(
-    r"(?P<url>\b(?:https?|wss?|ftp)://[^\s\"'<>`\\{}|^]+)|(?P<jwt>" + JWT_PATTERN.pattern + ")"
+    r"(?P<url>\b[A-Za-z][A-Za-z0-9+.-]{0,31}://[^\s\"'<>`\\{}|^]+)|(?P<jwt>" + JWT_PATTERN.pattern + ")"
 )
 _TRAILING = ".,;:!?)]}'"
+#: ``$token`` after ``token:`` is a variable (GraphQL, shell), not a value: the
+#: global rules read it as a placeholder too.
+#: A git object name (short or full SHA-1, or SHA-256), possibly ``a...b`` in a compare URL.
+_GIT_SHA = re.compile(r"(?:[0-9a-f]{7,40}|[0-9a-f]{64})(?:\.\.\.?(?:[0-9a-f]{7,40}|[0-9a-f]{64}))?")
+_VARIABLE = re.compile(r"\$\{?[A-Za-z_][A-Za-z0-9_]*\}?")
 #: ``name=value``, ``"name": "value"``, ``name: value`` inside free text.
 _KEY_VALUE = re.compile(
     r"(?P<name>[A-Za-z_][A-Za-z0-9_.-]{0,63})(?P<sep>[\"']?\s*[:=]\s*[\"']?)"
@@ -45,6 +59,15 @@ _INTERESTING = re.compile(r"://|eyJ|^[\[{]|[^\x20-\x21\x23-\x5b\x5d-\x7e]")
 #: Cache of :func:`is_secret_name` for JSON keys (they repeat in every row).
 _SECRET_NAMES: dict[str, bool] = {}
 _SECRET_NAMES_MAX = 100_000
+#: A value that reads as a name, not a credential: ``model_not_found``, ``RUNNING``, ``Bearer``.
+_IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9_.:-]{0,63}")
+_LETTERS = re.compile(r"[A-Za-z][A-Za-z_.-]{0,63}")
+#: Keys of an object that reads as an error report (so its ``code`` is an error code).
+_ERROR_KEYS = frozenset({"message", "error", "errors", "detail", "type", "msg", "description", "title",
+                         "status", "error_description", "reason", "errorMessage"})
+#: Keys under a secret one whose numbers are lifetimes or sizes, not the secret.
+_LIFETIME = re.compile(r"(?i)expir|ttl|max.?age|issued|created|updated|^(?:exp|iat|nbf)$|version|"
+                       r"count|length|size")
 
 
 # -- secrets and values ---------------------------------------------------------------
@@ -109,7 +132,7 @@ def _plain(scrub: Scrubber, text: str) -> str:
         return text
 
     def key_value(m: re.Match[str]) -> str:
-        if not is_secret_name(m.group("name")):
+        if not is_secret_name(m.group("name")) or _VARIABLE.fullmatch(m.group("value")):
             return m.group()
         return m.group("name") + m.group("sep") + secret(scrub, m.group("value"), "har-text")
 
@@ -174,7 +197,9 @@ def json_value(scrub: Scrubber, node: Any, kind: str, depth: int) -> Any:
             if _INTERESTING.search(key):  # written with escapes: the global pass may not see it
                 key = free_text(scrub, key)
             item_type = type(item)
-            if is_secret:
+            if is_secret and json_key_may_be_evidence(key) and is_evidence(key, item, node):
+                out[key] = item
+            elif is_secret:
                 out[key] = _secret_tree(scrub, item, kind, depth + 1)
             elif item_type is str:
                 out[key] = _json_string(scrub, item, depth) if _INTERESTING.search(item) else item
@@ -197,19 +222,68 @@ def json_value(scrub: Scrubber, node: Any, kind: str, depth: int) -> Any:
     return node
 
 
+def is_evidence(key: str, value: Any, node: dict[str, Any]) -> bool:
+    """Whether a secret-looking JSON key (:func:`~.names.json_key_may_be_evidence`) holds evidence.
+
+    Decided by place and value: ``code`` in an error object (one with a
+    ``message``, ``type``, ``detail`` ...) is an error code, whatever its
+    type; elsewhere ``code`` and ``state`` are kept only as numbers or words
+    without digits (an MFA code ``"123456"`` or an OAuth ``code`` is not);
+    an S3 ``Key`` only as a path or file name; a ``primaryKey`` as one or a
+    list of column names.
+    """
+    if value is None or isinstance(value, bool):
+        return True
+    lowered = key.lower()
+    if lowered in ("code", "state"):
+        error_like = lowered == "code" and not _ERROR_KEYS.isdisjoint(node)
+        if isinstance(value, (int, float)):
+            return error_like or lowered == "state"
+        if not isinstance(value, str):
+            return False
+        if error_like:
+            return ((_IDENTIFIER.fullmatch(value) is not None or value.isdigit())
+                    and not looks_like_token(value))
+        return _LETTERS.fullmatch(value) is not None and not looks_like_token(value)
+    if lowered in JSON_PATH_KEYS:
+        return (isinstance(value, str) and ("/" in value or "." in value) and len(value) <= 1024
+                and not any(looks_like_token(part) for part in re.split(r"[/.]", value)))
+    if isinstance(value, (int, float)):
+        return True
+    if isinstance(value, list):
+        return bool(value) and all(isinstance(v, str) and _word(v) for v in value)
+    return isinstance(value, str) and _word(value)
+
+
+def _word(value: str) -> bool:
+    return _IDENTIFIER.fullmatch(value) is not None and not looks_like_token(value)
+
+
 def _secret_tree(scrub: Scrubber, node: Any, kind: str, depth: int) -> Any:
-    """Everything under a secret key: every string and number replaced."""
+    """Everything under a secret key: every string and number replaced.
+
+    Except, in an object, a lifetime or size (``expiresIn: 3600``) under a
+    key that is not secret itself, and a ``token_type``: numbers stay numbers.
+    """
     if isinstance(node, str):
         return secret(scrub, node, kind)
     if depth > MAX_JSON_DEPTH:
         return scrub.pseudonym(json.dumps(node))
     if isinstance(node, dict):
-        return {k: _secret_tree(scrub, v, kind, depth + 1) for k, v in node.items()}
+        return {k: v if _kept_under_secret(k, v, node) else _secret_tree(scrub, v, kind, depth + 1)
+                for k, v in node.items()}
     if isinstance(node, list):
         return [_secret_tree(scrub, v, kind, depth + 1) for v in node]
     if node is None or isinstance(node, bool):
         return node
     return secret(scrub, str(node), kind)
+
+
+def _kept_under_secret(key: str, value: Any, node: dict[str, Any]) -> bool:
+    if is_secret_name(key):
+        return json_key_may_be_evidence(key) and key.lower() != "code" and is_evidence(key, value, node)
+    return (isinstance(value, (int, float)) and not isinstance(value, bool)
+            and _LIFETIME.search(key) is not None)
 
 
 def _json_string(scrub: Scrubber, text: str, depth: int) -> str:
@@ -263,7 +337,9 @@ def sanitize_path(scrub: Scrubber, path: str) -> str:
             continue
         name, semi, params = segment.partition(";")
         decoded = unquote(name)
-        if (previous in SENSITIVE_PATH_WORDS and not is_plain_word(decoded)
+        if previous in GIT_PATH_WORDS and _GIT_SHA.fullmatch(decoded):  # /commit/<sha>: evidence
+            new = name
+        elif (previous in SENSITIVE_PATH_WORDS and not is_plain_word(decoded)
                 and decoded.lower() not in SENSITIVE_PATH_WORDS) or looks_like_token(decoded):
             new = urls.encode_tag(secret(scrub, decoded, "har-url-path"))
         else:
@@ -289,7 +365,10 @@ def sanitize_query(scrub: Scrubber, query: str, kind: str, sep: str = "&") -> st
             pairs[i] = raw_name if new == name else urls.encode(new)
             continue
         decoded = unquote_plus(raw_value)
-        if is_secret_name(name) and decoded:
+        if name.lower() in TRACE_PARAMS:  # a request or trace ID: evidence, global rules only
+            cleaned = scrub.redact(decoded)
+            new_value = raw_value if cleaned == decoded else urls.encode(cleaned)
+        elif is_secret_name(name) and decoded:
             new_value = urls.encode_tag(secret(scrub, decoded, kind))
         else:
             cleaned = value(scrub, decoded, kind)

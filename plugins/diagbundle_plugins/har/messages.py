@@ -1,0 +1,137 @@
+"""The error message a failed response carries in its body, for the findings.
+
+APIs put it in a handful of places: ``{"error": {"message": ..., "code": ...}}``
+(OpenAI, Google), ``{"detail": ...}`` (FastAPI, RFC 7807 with ``title``),
+``{"message": ...}``, ``{"errors": [...]}`` (GraphQL, JSON:API, Rails) and
+``error_description`` (OAuth); an HTML error page has its ``<title>``. The
+text given here has already been sanitized, so what comes out is as redacted
+as the HAR itself.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import html
+import json
+import re
+from typing import Any
+
+#: Longest message kept; an error page can put a stack trace in ``detail``.
+MAX_MESSAGE = 300
+#: Bodies parsed for a message at most this long (a failed response is small).
+MAX_BODY = 256 * 1024
+_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+_SPACE = re.compile(r"\s+")
+
+
+def body_text(content: Any) -> str | None:
+    """``response.content.text`` as text (base64 decoded), or ``None``."""
+    if not isinstance(content, dict):
+        return None
+    text = content.get("text")
+    if not isinstance(text, str) or not text:
+        return None
+    if content.get("encoding") == "base64":
+        try:
+            return base64.b64decode(text[: MAX_BODY * 2], validate=False).decode("utf-8", "replace")
+        except (binascii.Error, ValueError):
+            return None
+    return text[:MAX_BODY]
+
+
+def html_title(text: str) -> str | None:
+    """The ``<title>`` of an HTML page, entities decoded and spaces folded."""
+    m = _TITLE.search(text[:MAX_BODY])
+    if m is None:
+        return None
+    title = _SPACE.sub(" ", html.unescape(m.group(1))).strip()
+    return _short(title) if title else None
+
+
+def from_body(text: str) -> tuple[str | None, str | None]:
+    """``(message, code)`` from a sanitized body: JSON first, then an HTML title."""
+    stripped = text.lstrip()
+    if stripped[:1] in "{[":
+        try:
+            data = json.loads(stripped)
+        except ValueError:
+            data = None
+        if data is not None:
+            return from_json(data)
+    if "<" in text:
+        return html_title(text), None
+    return None, None
+
+
+def from_json(data: Any) -> tuple[str | None, str | None]:
+    """``(message, code)`` from a parsed JSON error document."""
+    if isinstance(data, list):
+        return _first_message(data), None
+    if not isinstance(data, dict):
+        return None, None
+    message: str | None = None
+    code = _code(data)
+    error = data.get("error")
+    if isinstance(error, dict):
+        message = _text(error.get("message")) or _text(error.get("error_description")) \
+            or _text(error.get("description")) or _text(error.get("detail"))
+        code = _code(error) or code
+        if message is None and isinstance(error.get("errors"), list):
+            message = _first_message(error["errors"])
+    elif isinstance(error, str):
+        description = _text(data.get("error_description"))
+        message = f"{error}: {description}" if description else error
+    if message is None:
+        message = _detail(data.get("detail"), _text(data.get("title")))
+    if message is None:
+        message = _text(data.get("message")) or _text(data.get("error_description")) \
+            or _text(data.get("errorMessage")) or _text(data.get("msg"))
+    if message is None and isinstance(data.get("errors"), list):
+        message = _first_message(data["errors"])
+    return (_short(message) if message else None), code
+
+
+def _detail(detail: Any, title: str | None) -> str | None:
+    """FastAPI's ``detail`` (a string or a list of ``{"msg": ...}``), RFC 7807's ``title``."""
+    text = _first_message(detail) if isinstance(detail, list) else _text(detail)
+    if title and text:
+        return f"{title}: {text}"
+    return text or title
+
+
+def _first_message(items: list[Any]) -> str | None:
+    """Up to three messages of an ``errors`` list, joined with ``; ``."""
+    found: list[str] = []
+    for item in items[:3]:
+        if isinstance(item, str):
+            found.append(item)
+        elif isinstance(item, dict):
+            text = _text(item.get("message")) or _text(item.get("msg")) or _text(item.get("detail")) \
+                or _text(item.get("title"))
+            if text:
+                where = item.get("loc") or item.get("path")
+                if isinstance(where, list) and where:
+                    text = f"{'.'.join(str(p) for p in where)}: {text}"
+                found.append(text)
+    return "; ".join(found) if found else None
+
+
+def _code(obj: dict[str, Any]) -> str | None:
+    """An API error code (``model_not_found``, ``RATE_LIMIT_EXCEEDED``, ``403``)."""
+    for key in ("code", "error_code", "errorCode", "type", "status"):
+        value = obj.get(key)
+        if isinstance(value, str) and value and len(value) <= 80:
+            return value
+        if isinstance(value, int) and not isinstance(value, bool):
+            return str(value)
+    return None
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value.strip() else None
+
+
+def _short(text: str) -> str:
+    text = _SPACE.sub(" ", text).strip()
+    return text if len(text) <= MAX_MESSAGE else text[: MAX_MESSAGE - 1] + "…"
