@@ -65,6 +65,7 @@ _ISSUERS: tuple[tuple[str, frozenset[int]], ...] = (
     (r"35(?:2[89]|[3-8][0-9])", frozenset({16, 17, 18, 19})),
     (r"62", frozenset({16, 17, 18, 19})),
 )
+_CARD_SEPARATOR = re.compile(r"[ .+-]")
 #: How printed card numbers are grouped (19 digits: 4-4-4-4-3).
 _GROUPINGS = ([4, 4, 4, 4], [4, 6, 5], [4, 6, 4], [4, 4, 4, 4, 1], [4, 4, 4, 4, 2], [4, 4, 4, 4, 3])
 _ISSUER_PATTERNS = tuple((re.compile(prefix), lengths) for prefix, lengths in _ISSUERS)
@@ -72,13 +73,13 @@ _ISSUER_PATTERNS = tuple((re.compile(prefix), lengths) for prefix, lengths in _I
 
 def luhn(value: str) -> bool:
     """A plausible payment card: a real issuer prefix with one of its lengths, grouping, Luhn."""
-    digits = re.sub(r"[ .+-]", "", value)
+    digits = _CARD_SEPARATOR.sub("", value)
     if not digits.isdigit() or not 13 <= len(digits) <= 19:
         return False
-    groups = [len(g) for g in re.split(r"[ .+-]", value)]
+    groups = [len(g) for g in _CARD_SEPARATOR.split(value)]
     if len(groups) > 1 and groups not in _GROUPINGS:
         return False
-    if len(set(re.findall(r"[ .+-]", value))) > 1:
+    if len(set(_CARD_SEPARATOR.findall(value))) > 1:
         return False
     if not any(prefix.match(digits) and len(digits) in lengths for prefix, lengths in _ISSUER_PATTERNS):
         return False
@@ -138,9 +139,12 @@ def public_ipv6(value: str) -> bool:
     return any(c.isdigit() for c in value) or value.count(":") >= 3
 
 
+_NOT_HEX = re.compile(r"[^0-9A-Fa-f]")
+
+
 def real_mac(value: str) -> bool:
     """A MAC address other than all-zero / broadcast; dotted form needs a hex letter."""
-    hexdigits = re.sub(r"[^0-9A-Fa-f]", "", value).lower()
+    hexdigits = _NOT_HEX.sub("", value).lower()
     if hexdigits in ("000000000000", "ffffffffffff"):
         return False
     return "." not in value or any(c in "abcdef" for c in hexdigits)
@@ -177,15 +181,19 @@ def home_user(value: str) -> bool:
     return value.lower() not in _SHARED_HOMES and not TAG.fullmatch(value) and value != "~"
 
 
+_NOT_DIGIT = re.compile(r"\D")
+_NANP = re.compile(r"[0-9]{3}([-. ])[0-9]{3}\1[0-9]{4}")
+
+
 def phone_number(value: str) -> bool:
     """An international (+...), (area) or NANP-shaped number with 8-15 digits."""
-    digits = re.sub(r"\D", "", value)
+    digits = _NOT_DIGIT.sub("", value)
     if not 8 <= len(digits) <= 15:
         return False
     return (
         value.startswith("+")
         or value.startswith("(")
-        or re.fullmatch(r"[0-9]{3}([-. ])[0-9]{3}\1[0-9]{4}", value) is not None
+        or _NANP.fullmatch(value) is not None
     )
 
 
@@ -531,9 +539,21 @@ def literal_rule(name: str, label: str, value: str) -> Rule | None:
 
 def default_rules(pii: Iterable[str]) -> list[Rule]:
     """Secrets first (they win overlaps), then the enabled pattern PII kinds."""
+    return [*_built_in_secrets(), *_built_in_pii(frozenset(pii))]
+
+
+@functools.cache
+def _built_in_secrets() -> tuple[Rule, ...]:
+    """Built once per process: rules are immutable, and compiling some 250 patterns
+    (more than the ``re`` module caches) cost 0.4-0.6 s per redactor."""
     from diagbundle.redaction.commands import command_rules  # it builds on this module's checks
 
-    return _secret_rules() + provider_rules() + structure_rules() + command_rules() + pii_rules(pii)
+    return (*_secret_rules(), *provider_rules(), *structure_rules(), *command_rules())
+
+
+@functools.cache
+def _built_in_pii(kinds: frozenset[str]) -> tuple[Rule, ...]:
+    return tuple(pii_rules(kinds))
 
 
 DEFAULT_PII = frozenset({"email", "ip", "mac", "user", "host"})

@@ -38,13 +38,23 @@ _WORDS = r"key|keys|session|sid|csrf|xsrf|auth|cookie|otp|pin|salt|nonce|ticket|
 _TRIGGER_WORDS = _WORDS
 
 
+# Compiled once: the rule set is larger than the re module's cache of 512
+# patterns, and these run once per match.
+_SCHEME_AT_END = re.compile(r"(?i)(?<=[:=])[ \t\"']*(?:bearer|basic|token|digest)[ \t]*$")
+_SEPARATOR_AT_END = re.compile(r"(?::=|=>|:|=)$")
+_KEY_AT_END = re.compile(r"[A-Za-z0-9_.$@-]*$")
+_LLM_TOKEN = re.compile(r"[ \t]*[A-Za-z][a-z]{0,15}[ \t.,!?]*")
+_NETRC_ENTRY = re.compile(r"(?i:machine|default)\b")
+_NETRC_FIELD = re.compile(r"(?i:login|account|port|macdef)\b")
+
+
 def key_of(match: re.Match[str]) -> str:
     """The whole key a ``key=value`` match belongs to (it may start before the match)."""
     start = match.start("value")
     head = match.string[max(0, start - 256) : start].rstrip(" \t\"'")
-    head = re.sub(r"(?i)(?<=[:=])[ \t\"']*(?:bearer|basic|token|digest)[ \t]*$", "", head).rstrip(" \t\"'")
-    head = re.sub(r"(?::=|=>|:|=)$", "", head).rstrip(" \t\"'")
-    key = re.search(r"[A-Za-z0-9_.$@-]*$", head)
+    head = _SCHEME_AT_END.sub("", head).rstrip(" \t\"'")
+    head = _SEPARATOR_AT_END.sub("", head).rstrip(" \t\"'")
+    key = _KEY_AT_END.search(head)
     return key.group().lstrip("-") if key else ""
 
 
@@ -60,7 +70,7 @@ def judged(match: re.Match[str]) -> bool:
     if key == "PASS" or key == "FAIL":
         return False  # test output: "--- PASS: TestCreateOrder"
     if (key == "token" and "q" in match.re.groupindex and match.group("q") == '"'
-            and re.fullmatch(r"[ \t]*[A-Za-z][a-z]{0,15}[ \t.,!?]*", value)):
+            and _LLM_TOKEN.fullmatch(value)):
         return False  # an LLM's logprobs: {"token": "Hello"}
     return keys.credential_value(value, how)
 
@@ -185,12 +195,12 @@ class NetrcEntry:
         stripped = content.strip()
         if not stripped:
             return [], True
-        if re.match(r"(?i:machine|default)\b", stripped):
+        if _NETRC_ENTRY.match(stripped):
             return [], False
         m = _NETRC_PASSWORD.match(content)
         if m is not None:
             return [m.span("value")], True
-        return [], re.match(r"(?i:login|account|port|macdef)\b", stripped) is not None
+        return [], _NETRC_FIELD.match(stripped) is not None
 
 
 @dataclass
