@@ -264,7 +264,7 @@ def kv_rules(name: str, keywords: Iterable[tuple[str, str]]) -> list[Rule]:
     tail = rf"{_HARMLESS}{_KEY_CHARS}*{_SEP}[ \t]*(?P<ls>\b\B)?{value}"
     rules = [
         Rule(name, rf"(?:{keyword}){tail}", group="value", flags=A, validate=not_placeholder,
-             trigger=_assign_trigger(word), check=judged)
+             trigger=_assign_trigger(word), check=judged, priority=-1)
         for keyword, word in pairs
     ]
     anything = "|".join(keyword for keyword, _ in pairs)
@@ -277,14 +277,14 @@ def kv_rules(name: str, keywords: Iterable[tuple[str, str]]) -> list[Rule]:
         rf"^(?P<ls>[ \t]*(?:export[ \t]+|-[ \t]+|set[ \t]+)?)[\"']?{_KEY_CHARS}*?(?:{anything})"
         rf"{_HARMLESS}{_KEY_CHARS}*{_SEP}[ \t]*{value}",
         group="value", flags=A, validate=not_placeholder,
-        trigger=assigned, check=judged,
+        trigger=assigned, check=judged, priority=-1,
     ))
     rules.append(Rule(
         name,
         rf"-(?<![A-Za-z0-9_-]-)-?{_KEY_CHARS}*?(?:{anything}){_HARMLESS}{_KEY_CHARS}*"
         rf"(?:[ \t]+|=)(?P<ls>\b\B)?{value}",
         group="value", flags=A, validate=not_placeholder,
-        trigger=flagged, check=judged,
+        trigger=flagged, check=judged, priority=-1,
     ))
     return rules
 
