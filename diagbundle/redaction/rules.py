@@ -13,8 +13,12 @@ import base64
 import binascii
 import functools
 import ipaddress
+import locale
+import os
 import re
 from collections.abc import Iterable
+
+import phonenumbers
 
 from diagbundle.redaction.prefilter import split_alternatives
 from diagbundle.redaction.providers import provider_rules
@@ -186,15 +190,42 @@ _NANP = re.compile(r"[0-9]{3}([-. ])[0-9]{3}\1[0-9]{4}")
 
 
 def phone_number(value: str) -> bool:
-    """An international (+...), (area) or NANP-shaped number with 8-15 digits."""
+    """A real phone number: a cheap shape first, then the ``phonenumbers`` library.
+
+    The shape (international ``+...``, ``(area)``, or NANP ``555-123-4567``,
+    8-15 digits) keeps the library off nearly every line; the library then
+    checks the number against its country's numbering plan. A number
+    without ``+`` is read in the region of the user's locale, and not at
+    all when the locale names no territory.
+    """
     digits = _NOT_DIGIT.sub("", value)
     if not 8 <= len(digits) <= 15:
         return False
-    return (
-        value.startswith("+")
-        or value.startswith("(")
-        or _NANP.fullmatch(value) is not None
-    )
+    if not (value.startswith(("+", "(")) or _NANP.fullmatch(value) is not None):
+        return False
+    return _valid_phone(value, None if value.startswith("+") else _locale_region())
+
+
+@functools.lru_cache(maxsize=4096)
+def _valid_phone(value: str, region: str | None) -> bool:
+    if region is None and not value.startswith("+"):
+        return False
+    try:
+        number = phonenumbers.parse(value, region)
+    except phonenumbers.NumberParseException:
+        return False
+    return bool(phonenumbers.is_valid_number(number))
+
+
+@functools.cache
+def _locale_region() -> str | None:
+    """The territory of the user's locale (``en_GB`` -> ``GB``), if it names one."""
+    for name in (locale.getlocale()[0], os.environ.get("LC_ALL"), os.environ.get("LANG")):
+        if name:
+            m = re.match(r"[a-z]{2,3}_([A-Z]{2})", name)
+            if m:
+                return m.group(1)
+    return None
 
 
 # -- credentials by context ---------------------------------------------------------
@@ -556,5 +587,5 @@ def _built_in_pii(kinds: frozenset[str]) -> tuple[Rule, ...]:
     return tuple(pii_rules(kinds))
 
 
-DEFAULT_PII = frozenset({"email", "ip", "mac", "user", "host"})
+DEFAULT_PII = frozenset({"email", "ip", "mac", "user", "host", "phone"})
 PII_KINDS = frozenset({"email", "ip", "mac", "user", "host", "phone"})
