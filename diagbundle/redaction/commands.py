@@ -32,7 +32,7 @@ def _tool(name: str, tool: str, flag: str, trigger: str) -> Rule:
         line_start = max(text.rfind("\n", 0, match.start()), text.rfind("\r", 0, match.start())) + 1
         return named.search(text, line_start, match.start()) is not None
 
-    return Rule(name, rf"(?<![A-Za-z0-9_-])(?:{flag}){_ARG}", group="value", flags=A,
+    return Rule(name, rf"(?<![A-Za-z0-9_-])(?:{flag}){_ARG}", group="value", flags=A, priority=-1,
                 validate=not_placeholder, trigger=trigger, check=after_tool)
 
 
@@ -56,28 +56,28 @@ def command_rules() -> list[Rule]:
         _tool("cookie", r"curl|wget", r"-b[ \t]+|--cookie[ \t=]+", r"curl|wget"),
         Rule("password",
              r"(?<![A-Za-z0-9_-])sqlplus[ \t]+(?:-[A-Za-z]+[ \t]+)*[\"']?[^\s/@\"']+/(?P<value>[^\s@\"']+)",
-             group="value", flags=A, validate=not_placeholder, trigger="sqlplus"),
+             group="value", flags=A, priority=-1, validate=not_placeholder, trigger="sqlplus"),
         # SQL: ALTER/CREATE USER ... IDENTIFIED BY 'x', WITH PASSWORD 'x', SET PASSWORD = 'x'.
         Rule("password",
              r"(?i:identified[ \t]+(?:with[ \t]+\S+[ \t]+)?by(?:[ \t]+password)?"
              r"|\bpassword[ \t]*=?[ \t]*(?=['\"])|\bpassword[ \t]*\()[ \t]*"
              r"(?P<q>['\"])(?P<value>(?:(?!(?P=q))[^\r\n]|(?P=q)(?P=q))+)",
-             group="value", flags=A, validate=not_placeholder,
+             group="value", flags=A, priority=-1, validate=not_placeholder,
              trigger=r"identified[ \t]|password[ \t]*=?[ \t]*['\"]|password[ \t]*\("),
         # PowerShell.
         Rule("password",
              r"(?i:convertto-securestring)(?:[ \t]+-string)?[ \t]+(?P<q>['\"])"
              r"(?P<value>(?:(?!(?P=q))[^\r\n])+)",
-             group="value", flags=A, validate=not_placeholder, trigger="convertto-securestring"),
+             group="value", flags=A, priority=-1, validate=not_placeholder, trigger="convertto-securestring"),
         Rule("password",
              r"(?i:-(?:password|credential|token|apikey|secret)(?:string)?)[ \t]+(?P<q>['\"])"
              r"(?P<value>(?:(?!(?P=q))[^\r\n])+)(?P=q)",
-             group="value", flags=A, validate=not_placeholder,
+             group="value", flags=A, priority=-1, validate=not_placeholder,
              trigger=r"-(?:password|credential|token|apikey|secret)"),
         # libcurl options set in code.
         Rule("password",
              r"CURLOPT_(?:USERPWD|PROXYUSERPWD|PASSWORD|PROXYPASSWORD|KEYPASSWD|SSLKEYPASSWD|SSLCERTPASSWD"
              r"|TLSAUTH_PASSWORD|PROXY_TLSAUTH_PASSWORD|XOAUTH2_BEARER|LOGIN_OPTIONS|COOKIE)"
              r"[ \t]*,[ \t]*(?:L|u8|u)?\"(?P<value>(?:[^\"\\\r\n]|\\.)+)\"",
-             group="value", flags=A, validate=not_placeholder, trigger="curlopt_"),
+             group="value", flags=A, priority=-1, validate=not_placeholder, trigger="curlopt_"),
     ]

@@ -66,7 +66,7 @@ class Redactor:
     safe to use from several threads at once.
 
     ``pii`` lists the PII kinds to pseudonymise (``email``, ``ip``, ``mac``,
-    ``user``, ``host``, ``phone``; default all but ``phone``). ``username`` and
+    ``user``, ``host``, ``phone``; default all). ``username`` and
     ``hostname`` are replaced wherever they appear: ``None`` detects the
     current ones, ``False`` turns this off. ``allow`` values and
     ``allow_patterns`` (full matches) are never replaced. ``engine`` picks

@@ -63,6 +63,7 @@ LOOK_ALIKES = frozenset(_split(
 ))
 
 Strength = Literal["strong", "weak"]
+_NOT_ALNUM = re.compile(r"[^a-z0-9]")
 
 
 def words(key: str) -> list[str]:
@@ -76,7 +77,7 @@ def strength(key: str) -> Strength | None:
     stripped = key.strip("\"'-:$@ ")
     if stripped in ("PWD", "OLDPWD"):  # the shell's working directories
         return None
-    flat = re.sub(r"[^a-z0-9]", "", stripped.lower())
+    flat = _NOT_ALNUM.sub("", stripped.lower())
     if not flat or flat in LOOK_ALIKES or stripped.lower() in LOOK_ALIKES:
         return None
     if flat in STRONG:

@@ -230,7 +230,8 @@ def provider_rules() -> list[Rule]:
     for name, pattern, trigger in PATTERNS:
         compiled = re.compile(pattern)
         rules.append(Rule(name, pattern, flags=re.ASCII, trigger=trigger,
-                          group="value" if "value" in compiled.groupindex else 0))
+                          group="value" if "value" in compiled.groupindex else 0,
+                          priority=-1 if name == "url-token" else 0))
     return rules
 
 

@@ -67,6 +67,11 @@ class Rule:
     ``check(match)`` may veto a match by its context (the key a value
     belongs to), after ``validate``.
 
+    ``priority`` breaks a tie between overlapping secrets of the same length
+    (then the earlier rule wins): the built-in rules that find a secret by
+    its context (``token=...``, a URL's user name) have -1, so a plugin's
+    rule for a token format names the tag.
+
     ``kind="context"`` replaces nothing: when it matches a whole line,
     ``follow(match)`` may return a :class:`Follow` that judges the lines
     after it (a YAML ``password: |`` block, the ``value:`` that belongs to
@@ -84,6 +89,7 @@ class Rule:
     block_end: str | None = field(default=None, kw_only=True)
     fold_case: bool = field(default=False, kw_only=True)
     check: Callable[[re.Match[str]], bool] | None = field(default=None, kw_only=True, compare=False)
+    priority: int = field(default=0, kw_only=True)
     follow: Callable[[re.Match[str]], Follow | None] | None = field(default=None, kw_only=True,
                                                                      compare=False)
     compiled: re.Pattern[str] = field(init=False, repr=False, compare=False)

@@ -76,7 +76,8 @@ def resolve(rules: tuple[Rule, ...], found: list[Match], *, ordered: bool = True
     """Resolve overlapping matches: the spans to replace, in order.
 
     Overlapping secrets merge into one span named after its longest member
-    (ties: the earlier rule), so nothing any secret rule wanted hidden shows.
+    (ties: the higher ``priority``, then the earlier rule), so nothing any
+    secret rule wanted hidden shows.
     PII goes by rule order and never overlaps a secret or earlier PII.
     One rule's matches alone are already in order and never overlap (each
     search goes on from the end of the last): they are returned as they are,
@@ -93,7 +94,8 @@ def resolve(rules: tuple[Rule, ...], found: list[Match], *, ordered: bool = True
         elif groups and start < groups[-1][1]:
             group = groups[-1]
             group[1] = max(group[1], end)
-            if (end - start, -index) > (group[3], -group[2]):
+            best = rules[group[2]].priority
+            if (end - start, rules[index].priority, -index) > (group[3], best, -group[2]):
                 group[2], group[3] = index, end - start
         else:
             groups.append([start, end, index, end - start])

@@ -38,13 +38,23 @@ _WORDS = r"key|keys|session|sid|csrf|xsrf|auth|cookie|otp|pin|salt|nonce|ticket|
 _TRIGGER_WORDS = _WORDS
 
 
+# Compiled once: the rule set is larger than the re module's cache of 512
+# patterns, and these run once per match.
+_SCHEME_AT_END = re.compile(r"(?i)(?<=[:=])[ \t\"']*(?:bearer|basic|token|digest)[ \t]*$")
+_SEPARATOR_AT_END = re.compile(r"(?::=|=>|:|=)$")
+_KEY_AT_END = re.compile(r"[A-Za-z0-9_.$@-]*$")
+_LLM_TOKEN = re.compile(r"[ \t]*[A-Za-z][a-z]{0,15}[ \t.,!?]*")
+_NETRC_ENTRY = re.compile(r"(?i:machine|default)\b")
+_NETRC_FIELD = re.compile(r"(?i:login|account|port|macdef)\b")
+
+
 def key_of(match: re.Match[str]) -> str:
     """The whole key a ``key=value`` match belongs to (it may start before the match)."""
     start = match.start("value")
     head = match.string[max(0, start - 256) : start].rstrip(" \t\"'")
-    head = re.sub(r"(?i)(?<=[:=])[ \t\"']*(?:bearer|basic|token|digest)[ \t]*$", "", head).rstrip(" \t\"'")
-    head = re.sub(r"(?::=|=>|:|=)$", "", head).rstrip(" \t\"'")
-    key = re.search(r"[A-Za-z0-9_.$@-]*$", head)
+    head = _SCHEME_AT_END.sub("", head).rstrip(" \t\"'")
+    head = _SEPARATOR_AT_END.sub("", head).rstrip(" \t\"'")
+    key = _KEY_AT_END.search(head)
     return key.group().lstrip("-") if key else ""
 
 
@@ -60,7 +70,7 @@ def judged(match: re.Match[str]) -> bool:
     if key == "PASS" or key == "FAIL":
         return False  # test output: "--- PASS: TestCreateOrder"
     if (key == "token" and "q" in match.re.groupindex and match.group("q") == '"'
-            and re.fullmatch(r"[ \t]*[A-Za-z][a-z]{0,15}[ \t.,!?]*", value)):
+            and _LLM_TOKEN.fullmatch(value)):
         return False  # an LLM's logprobs: {"token": "Hello"}
     return keys.credential_value(value, how)
 
@@ -70,7 +80,7 @@ def _key_value_rule() -> Rule:
     return Rule(
         "credential",
         rf"(?<![A-Za-z0-9_.-])[\"']?{key}[\"']?[ \t]*(?::=|=>|:(?!:)|=(?!=))[ \t]*{_VALUE}",
-        group="value", flags=A, check=judged,
+        group="value", flags=A, priority=-1, check=judged,
         trigger=rf"(?:{_TRIGGER_WORDS})[a-z0-9_.-]*[\"']?[ \t]*[:=]",
     )
 
@@ -82,7 +92,7 @@ def _pair_rule() -> Rule:
         r"(?<![A-Za-z0-9_-])[\"']?(?i:name|key|id|header|variable|param)[\"']?[ \t]*[:=][ \t]*"
         r"[\"']?(?P<key>[A-Za-z0-9_.:-]{1,100})[\"']?[ \t]*[,;]?[ \t]*"
         r"[\"']?(?i:value|val)[\"']?[ \t]*[:=][ \t]*" + _VALUE,
-        group="value", flags=A, check=judged,
+        group="value", flags=A, priority=-1, check=judged,
         trigger=r"value[\"']?[ \t]*[:=]|val[\"']?[ \t]*[:=]",
     )
 
@@ -92,7 +102,7 @@ def _xml_element_rule() -> Rule:
         "credential",
         r"<(?P<tag>(?:[A-Za-z_][\w.-]*:)?(?P<key>[A-Za-z_][\w.-]*))(?:[ \t][^<>]*)?>"
         r"(?P<value>[^<\r\n]+)</(?P=tag)>",
-        group="value", flags=A, check=judged,
+        group="value", flags=A, priority=-1, check=judged,
         trigger=r"<[a-z_][a-z0-9_.:-]*(?:key|secret|token|pass|pwd|auth|session|credential|signature"
                 r"|cookie|sid|csrf|xsrf)[a-z0-9_.-]*[ \t>]",
     )
@@ -102,7 +112,7 @@ def _php_define_rule() -> Rule:
     return Rule(
         "credential",
         r"(?i:define)[ \t]*\([ \t]*[\"'](?P<key>[A-Za-z0-9_]+)[\"'][ \t]*,[ \t]*" + _QUOTED,
-        group="value", flags=A, check=judged, trigger=r"define[ \t]*\(",
+        group="value", flags=A, priority=-1, check=judged, trigger=r"define[ \t]*\(",
     )
 
 
@@ -111,7 +121,7 @@ def _dockerfile_env_rule() -> Rule:
         "credential",
         r"^[ \t]*(?:ENV|ARG)[ \t]+(?P<key>[A-Za-z0-9_.-]+)[ \t]+(?![ \t]*=)(?P<q>[\"'])?"
         rf"(?P<value>(?(q){_QUOTED_BODY}|[^\s\"'](?:[^\r\n]*[^\s])?))",
-        group="value", flags=A, check=judged, trigger=r"^[ \t]*(?:env|arg)[ \t]",
+        group="value", flags=A, priority=-1, check=judged, trigger=r"^[ \t]*(?:env|arg)[ \t]",
     )
 
 
@@ -119,7 +129,7 @@ def _netrc_rule() -> Rule:
     return Rule(
         "password",
         r"^[ \t]*(?i:machine[ \t]+\S+|default)(?:[ \t]+\S+)*?[ \t]+(?i:password|passwd)[ \t]+(?P<value>\S+)",
-        group="value", flags=A, trigger=r"^[ \t]*(?:machine|default)[ \t]",
+        group="value", flags=A, priority=-1, trigger=r"^[ \t]*(?:machine|default)[ \t]",
     )
 
 
@@ -185,12 +195,12 @@ class NetrcEntry:
         stripped = content.strip()
         if not stripped:
             return [], True
-        if re.match(r"(?i:machine|default)\b", stripped):
+        if _NETRC_ENTRY.match(stripped):
             return [], False
         m = _NETRC_PASSWORD.match(content)
         if m is not None:
             return [m.span("value")], True
-        return [], re.match(r"(?i:login|account|port|macdef)\b", stripped) is not None
+        return [], _NETRC_FIELD.match(stripped) is not None
 
 
 @dataclass
@@ -237,18 +247,18 @@ def _context_rules() -> list[Rule]:
         Rule("credential",
              rf"^(?P<indent>[ \t]*(?:-[ \t]+)?)[\"']?{key}[\"']?[ \t]*:[ \t]*"
              r"(?P<indicator>[|>][-+0-9]*)?[ \t]*(?:#[^\r\n]*)?\r?$",
-             kind="context", flags=A, follow=_yaml_block,
+             kind="context", flags=A, priority=-1, follow=_yaml_block,
              trigger=r"(?:pass|pwd|secret|token|key|auth|session|sid|cred|csrf|xsrf|cookie|signature|cert"
                      r"|dsn)[a-z0-9_.-]*[\"']?[ \t]*:[ \t]*(?:[|>][-+0-9]*)?[ \t]*(?:#.*)?\r?$"),
         Rule("credential",
              r"^[ \t]*(?:-[ \t]+)?(?P<name>[\"']?(?i:name|key)[\"']?)[ \t]*:[ \t]*"
              r"[\"']?(?P<key>[A-Za-z0-9_.:-]{1,100})[\"']?[ \t]*,?[ \t]*\r?$",
-             kind="context", flags=A, follow=_name_then_value,
+             kind="context", flags=A, priority=-1, follow=_name_then_value,
              trigger=r"(?:name|key)[\"']?[ \t]*:[ \t]*[\"']?[a-z0-9_.:-]+[\"']?[ \t]*,?[ \t]*\r?$"),
         Rule("putty-private-key", r"^Private-Lines:[ \t]*(?P<count>[0-9]{1,4})[ \t]*\r?$",
-             kind="context", flags=A, follow=_putty_private, trigger=r"^private-lines:"),
+             kind="context", flags=A, priority=-1, follow=_putty_private, trigger=r"^private-lines:"),
         Rule("password", r"^[ \t]*(?i:machine)[ \t]+\S+[ \t]*\r?$|^[ \t]*(?i:default)[ \t]*\r?$",
-             kind="context", flags=A, follow=_netrc_machine,
+             kind="context", flags=A, priority=-1, follow=_netrc_machine,
              trigger=r"^[ \t]*machine[ \t]+[^ \t]+[ \t]*\r?$|^[ \t]*default[ \t]*\r?$"),
     ]
 
