@@ -59,7 +59,7 @@ def display(tmp_path: Path) -> Iterator[str]:
         pytest.skip(f"{err.name} is not importable here")
     read, write = os.pipe()
     server = subprocess.Popen(["Xvfb", "-displayfd", str(write), "-screen", "0", f"{WIDTH}x{HEIGHT}x24",
-                               "-nolisten", "tcp"], pass_fds=(write,), stderr=subprocess.DEVNULL)
+                               "-nolisten", "tcp", "-noreset"], pass_fds=(write,), stderr=subprocess.DEVNULL)
     os.close(write)
     try:
         with os.fdopen(read) as fh:

@@ -366,3 +366,13 @@ def test_heic_is_read_with_the_heic_extra_and_refused_plainly_without(tmp_path: 
     assert done.returncode == 2
     assert done.stderr == ("diagbundle: error: --screenshot phone.heic: HEIC/HEIF image: "
                            "install diagbundle[heic] to read it\n")
+
+
+def test_diagbundle_redact_cleans_an_image_too(tmp_path: Path) -> None:
+    _png_with_everything(tmp_path / "shot.png")
+    done = subprocess.run([sys.executable, "-m", "diagbundle", "redact", "shot.png"], cwd=tmp_path,
+                          capture_output=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    (tmp_path / "clean.png").write_bytes(done.stdout)
+    _assert_clean(tmp_path / "clean.png")
+    assert b"(image-png)" in done.stderr and b"image-exif-gps 1" in done.stderr

@@ -94,9 +94,9 @@ def _mss_monitors() -> list[dict[str, int]]:
 class Screen:
     """An open connection to the display, so that ``grab`` costs only the grab.
 
-    Opening it takes about 0.1 s on X11; the collector opens it before the
-    ``--capture-delay`` wait, in the thread that grabs (an X connection is
-    not shared across threads).
+    The collector opens it before the ``--capture-delay`` wait, in the thread
+    that grabs (an X connection is not shared across threads), so a display
+    that cannot be opened is reported before the user waits for nothing.
     """
 
     def __init__(self, plan: ScreenPlan) -> None:

@@ -253,7 +253,7 @@ def collect(ctx: Context) -> None:
     for position, source in enumerate(request.sources, 1):
         shot = Shot(position, source)
         if source.screen is not None:
-            # The display is opened first (about 0.1 s): the grab itself happens when the delay ends.
+            # The display is opened first, so the grab itself happens right when the delay ends.
             with capture.Screen(source.screen) as screen:
                 if request.delay:
                     time.sleep(request.delay)

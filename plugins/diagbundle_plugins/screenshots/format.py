@@ -12,6 +12,12 @@ PNG. What was removed and masked is counted in the entry's redaction counts
 lists per file and summary.md totals, and is described in ``job.report``
 for the collector that asked. Input that is not a readable image, or an
 OCR engine that fails, fails closed.
+
+The screenshots collector reads its images before the review step (which
+runs before any format step) and hands the step a report that already holds
+``removed`` and ``ocr``: the step then counts those instead of reading the
+same pixels twice. A plugin that pre-fills ``ocr`` in its report takes on
+that check itself.
 """
 
 from __future__ import annotations
