@@ -18,10 +18,13 @@ if TYPE_CHECKING:
     from diagbundle.api import stream as stream
     from diagbundle.context import Context as Context
     from diagbundle.context import looks_binary as looks_binary
+    from diagbundle.encryption import decrypt_file as decrypt_file
+    from diagbundle.encryption import inspect_encrypted as inspect_encrypted
     from diagbundle.errors import BundleError as BundleError
     from diagbundle.errors import DiagbundleError as DiagbundleError
     from diagbundle.errors import FormatError as FormatError
     from diagbundle.errors import InspectError as InspectError
+    from diagbundle.errors import UploadError as UploadError
     from diagbundle.errors import UsageError as UsageError
     from diagbundle.hookspecs import hookimpl as hookimpl
     from diagbundle.plugins import PluginManager as PluginManager
@@ -31,6 +34,11 @@ if TYPE_CHECKING:
     from diagbundle.types import Collector as Collector
     from diagbundle.types import Format as Format
     from diagbundle.types import FormatJob as FormatJob
+    from diagbundle.types import Uploader as Uploader
+    from diagbundle.types import UploadJob as UploadJob
+    from diagbundle.types import UploadResult as UploadResult
+    from diagbundle.uploads import revoke as revoke
+    from diagbundle.uploads import upload as upload
 
 _EXPORTS = {
     "collect": "diagbundle.api",
@@ -52,6 +60,14 @@ _EXPORTS = {
     "Collector": "diagbundle.types",
     "Format": "diagbundle.types",
     "FormatJob": "diagbundle.types",
+    "Uploader": "diagbundle.types",
+    "UploadJob": "diagbundle.types",
+    "UploadResult": "diagbundle.types",
+    "UploadError": "diagbundle.errors",
+    "upload": "diagbundle.uploads",
+    "revoke": "diagbundle.uploads",
+    "decrypt_file": "diagbundle.encryption",
+    "inspect_encrypted": "diagbundle.encryption",
 }
 
 __all__ = ["__version__", *sorted(_EXPORTS)]

@@ -31,3 +31,9 @@ class InspectError(DiagbundleError):
     """A bundle failed verification: not a zip, no manifest, a hash mismatch."""
 
     exit_code = 5
+
+
+class UploadError(DiagbundleError):
+    """An upload did not complete; the bundle stays on disk. Says why in plain words."""
+
+    exit_code = 7

@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import importlib
 import os
+import re
 import sys
 import warnings
 from collections.abc import Callable, Iterable
@@ -27,7 +28,7 @@ import pluggy
 from diagbundle import hookspecs
 from diagbundle.names import COLLECTOR_NAME
 from diagbundle.redaction import Rule
-from diagbundle.types import CliOption, Collector, Format
+from diagbundle.types import CliOption, Collector, Format, Uploader
 
 ENTRY_POINT_GROUP = "diagbundle"
 
@@ -37,6 +38,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "diagbundle_plugins.browsers",
     "diagbundle_plugins.har",
     "diagbundle_plugins.attachments",
+    "diagbundle_plugins.uploaders",
 )
 
 
@@ -58,6 +60,7 @@ class PluginInfo:
     formats: list[str] = field(default_factory=list)
     options: list[str] = field(default_factory=list)
     rules: list[str] = field(default_factory=list)
+    uploaders: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -71,6 +74,7 @@ class PluginInfo:
             "formats": self.formats,
             "options": self.options,
             "rules": self.rules,
+            "uploaders": self.uploaders,
         }
 
 
@@ -90,6 +94,8 @@ class PluginManager:
         self.formats: list[Format] = []
         self.options: list[CliOption] = []
         self.rules: list[Rule] = []
+        #: Uploaders by URL scheme (one uploader may serve several schemes).
+        self.uploaders: dict[str, Uploader] = {}
         for module_name in builtins:
             short = module_name.rpartition(".")[2]
             self._load(short, "built-in", functools.partial(importlib.import_module, module_name))
@@ -182,12 +188,15 @@ class PluginManager:
         if self._gathered:
             return
         self.collectors, self.formats, self.options, self.rules = {}, [], [], []
+        self.uploaders = {}
         for info in self.infos.values():
             info.collectors, info.formats, info.options, info.rules = [], [], [], []
+            info.uploaders = []
         self._call("diagbundle_register_collectors", self._add_collector)
         self._call("diagbundle_register_formats", self._add_format)
         self._call("diagbundle_register_options", self._add_option)
         self._call("diagbundle_register_redaction_rules", self._add_rule)
+        self._call("diagbundle_register_uploaders", self._add_uploader)
         self._gathered = True
 
     def _call(self, hook_name: str, add: Callable[[PluginInfo, Any], None]) -> None:
@@ -210,7 +219,9 @@ class PluginManager:
         self.formats = [f for f in self.formats if f.name not in info.formats]
         self.options = [o for o in self.options if o.name not in info.options]
         self.rules = [r for r in self.rules if r.name not in info.rules]
+        self.uploaders = {s: u for s, u in self.uploaders.items() if u.name not in info.uploaders}
         info.collectors, info.formats, info.options, info.rules = [], [], [], []
+        info.uploaders = []
 
     def _add_collector(self, info: PluginInfo, collector: Collector) -> None:
         if not isinstance(collector, Collector):
@@ -245,6 +256,26 @@ class PluginManager:
         self.rules.append(rule)
         info.rules.append(rule.name)
 
+    def _add_uploader(self, info: PluginInfo, uploader: Uploader) -> None:
+        if not isinstance(uploader, Uploader):
+            raise TypeError(f"register() expects an Uploader, got {type(uploader).__name__}")
+        if not uploader.schemes:
+            raise ValueError(f"uploader {uploader.name!r} names no URL scheme")
+        for scheme in uploader.schemes:
+            if not URL_SCHEME.match(scheme):
+                raise ValueError(f"uploader {uploader.name!r}: invalid URL scheme {scheme!r}")
+            if scheme.lower() in self.uploaders:
+                raise ValueError(f"URL scheme {scheme!r} already has an uploader "
+                                 f"({self.uploaders[scheme.lower()].name})")
+        if any(u.name == uploader.name for u in self.uploaders.values()):
+            raise ValueError(f"uploader {uploader.name!r} is already registered")
+        for scheme in uploader.schemes:
+            self.uploaders[scheme.lower()] = uploader
+        info.uploaders.append(uploader.name)
+
+
+#: RFC 3986 scheme syntax (``tus+https`` included).
+URL_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*$")
 
 #: Keyword arguments of diagbundle.collect() that plugin options may not take.
 RESERVED_DESTS = frozenset(

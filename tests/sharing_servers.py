@@ -6,6 +6,7 @@ after the test; nothing here talks to any other address.
 
 from __future__ import annotations
 
+import contextlib
 import http.server
 import shutil
 import socket
@@ -181,3 +182,171 @@ def put_server(certs: Certs) -> Iterator[PutServer]:
         server.shutdown()
         server.server_close()
         thread.join(5)
+
+
+@dataclass
+class S3:
+    endpoint: str
+    bucket: str
+    client: Any
+
+
+@pytest.fixture
+def moto_s3(monkeypatch: pytest.MonkeyPatch) -> Iterator[S3]:
+    """moto's S3 server on 127.0.0.1, a bucket in it, and the environment pointing there."""
+    pytest.importorskip("moto")
+    boto3 = pytest.importorskip("boto3")
+    from moto.server import ThreadedMotoServer
+
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    endpoint = f"http://127.0.0.1:{port}"
+    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_CREDENTIAL_EXPIRATION", "AWS_ENDPOINT_URL_S3",
+                 "HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "http_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIATESTSUPPORTUPLD")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test-secret-key-for-moto-only")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
+    monkeypatch.setenv("AWS_ENDPOINT_URL", endpoint)
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    client = boto3.client("s3", endpoint_url=endpoint, region_name="eu-west-1")
+    client.create_bucket(Bucket="support-drop", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+    try:
+        yield S3(endpoint, "support-drop", client)
+    finally:
+        server.stop()
+
+
+@dataclass
+class Tus:
+    port: int
+    files: Path
+
+    def url(self, scheme: str = "tus+https") -> str:
+        return f"{scheme}://127.0.0.1:{self.port}/files/"
+
+
+@pytest.fixture
+def tus_server(tmp_path: Path, certs: Certs, monkeypatch: pytest.MonkeyPatch) -> Iterator[Tus]:
+    """tuspyserver (FastAPI) under uvicorn, over TLS with trustme certificates, on loopback."""
+    pytest.importorskip("tusclient")
+    tuspyserver = pytest.importorskip("tuspyserver")
+    uvicorn = pytest.importorskip("uvicorn")
+    from fastapi import FastAPI
+
+    files = tmp_path / "tus-files"
+    files.mkdir()
+    app = FastAPI()
+    app.include_router(tuspyserver.create_tus_router(prefix="files", files_dir=str(files)))
+    cert = certs.ca.issue_cert("127.0.0.1", "localhost")
+    cert_pem, key_pem = tmp_path / "tus-cert.pem", tmp_path / "tus-key.pem"
+    cert.cert_chain_pems[0].write_to_path(str(cert_pem))
+    cert.private_key_pem.write_to_path(str(key_pem))
+    port = free_port()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error", ssl_certfile=str(cert_pem),
+                            ssl_keyfile=str(key_pem))
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    # requests (under tuspy) trusts the CA named here; no proxy for loopback.
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(certs.ca_pem))
+    for name in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    try:
+        wait_for_port(port)
+        yield Tus(port, files)
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+@dataclass
+class CuttingRelay:
+    """A TCP relay to ``target`` that drops the first connection after ``cut_after`` upstream bytes."""
+
+    port: int
+    cut_after: int
+    cuts: int = 0
+    connections: int = 0
+
+
+@pytest.fixture
+def cutting_relay() -> Iterator[Any]:
+    relays: list[tuple[socket.socket, threading.Event]] = []
+
+    def start(target_port: int, cut_after: int) -> CuttingRelay:
+        listener = socket.socket()
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(16)
+        listener.settimeout(0.2)
+        relay = CuttingRelay(listener.getsockname()[1], cut_after)
+        stop = threading.Event()
+        relays.append((listener, stop))
+
+        def pipe(src: socket.socket, dst: socket.socket, count: bool) -> None:
+            sent = 0
+            try:
+                while not stop.is_set():
+                    data = src.recv(65536)
+                    if not data:
+                        break
+                    if count and relay.cuts == 0 and sent + len(data) > relay.cut_after:
+                        relay.cuts += 1
+                        for s in (src, dst):
+                            s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\0\0\0\0\0\0\0")
+                            s.close()
+                        return
+                    sent += len(data)
+                    dst.sendall(data)
+            except OSError:
+                pass
+            finally:
+                for s in (src, dst):
+                    with contextlib.suppress(OSError):
+                        s.shutdown(socket.SHUT_RDWR)
+
+        def accept() -> None:
+            while not stop.is_set():
+                try:
+                    client, _ = listener.accept()
+                except OSError:
+                    continue
+                relay.connections += 1
+                upstream = socket.create_connection(("127.0.0.1", target_port), timeout=10)
+                threading.Thread(target=pipe, args=(client, upstream, True), daemon=True).start()
+                threading.Thread(target=pipe, args=(upstream, client, False), daemon=True).start()
+
+        threading.Thread(target=accept, daemon=True).start()
+        return relay
+
+    yield start
+    for listener, stop in relays:
+        stop.set()
+        listener.close()
+
+
+def make_bundle(folder: Path, *, random_bytes: int = 0, name: str = "bundle.zip") -> Path:
+    """A real bundle written by diagbundle.collect(): a log, plus random (incompressible) bytes if asked."""
+    import os
+
+    from diagbundle import api
+    from diagbundle.testing import make_manager
+
+    inputs = folder / "inputs"
+    inputs.mkdir(exist_ok=True)
+    log = inputs / "app.log"
+    log.write_text("".join(f"2026-12-01T10:00:{i % 60:02d}Z GET /api/items/{i} 200 {i % 89} ms\n"
+                           for i in range(20000)))
+    attach = [log]
+    options: dict[str, Any] = {}
+    if random_bytes:
+        blob = inputs / "core.bin"
+        blob.write_bytes(os.urandom(random_bytes))
+        attach.append(blob)
+        options["attach_binary"] = True
+    result = api.collect(folder / name, only="attachments", attach=attach, manager=make_manager(),
+                         keep_mapping=False, **options)
+    return result.path
