@@ -212,6 +212,10 @@ def moto_s3(monkeypatch: pytest.MonkeyPatch) -> Iterator[S3]:
     monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    # moto keeps its state per process: start each test from an empty store.
+    import urllib.request
+
+    urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST"), timeout=10)
     client = boto3.client("s3", endpoint_url=endpoint, region_name="eu-west-1")
     client.create_bucket(Bucket="support-drop", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
     try:
@@ -232,7 +236,7 @@ class Tus:
 @pytest.fixture
 def tus_server(tmp_path: Path, certs: Certs, monkeypatch: pytest.MonkeyPatch) -> Iterator[Tus]:
     """tuspyserver (FastAPI) under uvicorn, over TLS with trustme certificates, on loopback."""
-    pytest.importorskip("tusclient")
+    pytest.importorskip("requests")
     tuspyserver = pytest.importorskip("tuspyserver")
     uvicorn = pytest.importorskip("uvicorn")
     from fastapi import FastAPI
@@ -265,12 +269,13 @@ def tus_server(tmp_path: Path, certs: Certs, monkeypatch: pytest.MonkeyPatch) ->
 
 @dataclass
 class CuttingRelay:
-    """A TCP relay to ``target`` that drops the first connection after ``cut_after`` upstream bytes."""
+    """A TCP relay that resets the connection carrying upstream byte ``cut_after`` (counted over all)."""
 
     port: int
     cut_after: int
     cuts: int = 0
     connections: int = 0
+    upstream_bytes: int = 0
 
 
 @pytest.fixture
@@ -287,19 +292,22 @@ def cutting_relay() -> Iterator[Any]:
         relays.append((listener, stop))
 
         def pipe(src: socket.socket, dst: socket.socket, count: bool) -> None:
-            sent = 0
             try:
                 while not stop.is_set():
                     data = src.recv(65536)
                     if not data:
                         break
-                    if count and relay.cuts == 0 and sent + len(data) > relay.cut_after:
+                    if count and relay.cuts == 0 and relay.upstream_bytes + len(data) > relay.cut_after:
                         relay.cuts += 1
+                        # shutdown() first: close() alone would wait for the other direction's
+                        # blocked recv(), and neither end would see the cut.
                         for s in (src, dst):
-                            s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\0\0\0\0\0\0\0")
+                            with contextlib.suppress(OSError):
+                                s.shutdown(socket.SHUT_RDWR)
                             s.close()
                         return
-                    sent += len(data)
+                    if count:
+                        relay.upstream_bytes += len(data)
                     dst.sendall(data)
             except OSError:
                 pass
@@ -316,6 +324,8 @@ def cutting_relay() -> Iterator[Any]:
                     continue
                 relay.connections += 1
                 upstream = socket.create_connection(("127.0.0.1", target_port), timeout=10)
+                client.settimeout(None)
+                upstream.settimeout(None)
                 threading.Thread(target=pipe, args=(client, upstream, True), daemon=True).start()
                 threading.Thread(target=pipe, args=(upstream, client, False), daemon=True).start()
 

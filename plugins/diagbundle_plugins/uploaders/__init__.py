@@ -2,7 +2,7 @@
 
 Each module holds one destination; they share retries, progress and plain
 failure messages (:mod:`.transfer`, :mod:`diagbundle_plugins.neterrors`).
-Optional libraries (boto3, tuspy) are imported only when their scheme is
+Optional libraries (boto3, requests) are imported only when their scheme is
 used, so a missing extra is a one-line "install diagbundle[...]" then.
 """
 

@@ -24,6 +24,9 @@ MAX_PAUSE = 8.0
 #: Failures worth another try: the network may come back; a refusal by
 #: policy (proxy password, TLS, DNS) will not.
 RETRIABLE = frozenset({"timeout", "reset", "refused", "unreachable"})
+#: Failures no retry can fix, even in the middle of a resumable upload (where
+#: anything else, a TLS session broken off included, is worth another try).
+FINAL = frozenset({"dns", "tls-verify", "tls-inspection", "proxy-auth"})
 READ_BLOCK = 1 << 16
 
 
