@@ -288,8 +288,10 @@ def _first_pass(name: str, identities: Sequence[Any], keep: int) -> tuple[int, b
         kept += len(chunk)
         while tail and kept - len(tail[0]) >= keep:
             kept -= len(tail.popleft())
-    joined = b"".join(tail)
-    return size, joined[-keep:] if keep else b""
+    excess = kept - keep
+    if tail and excess > 0:
+        tail[0] = tail[0][excess:]
+    return size, b"".join(tail) if keep else b""
 
 
 class _DecryptedFile(io.RawIOBase):
@@ -384,22 +386,25 @@ class _ChunkReader:
 
     def __init__(self, chunks: Iterable[bytes]) -> None:
         self._chunks = iter(chunks)
-        self._pending = b""
+        # pyrage reads 8 KiB at a time: a view and an offset into the current
+        # chunk: slicing off the rest each time copied it (bench_encryption, 210 MB:
+        # encrypt 85 -> 190 MB/s).
+        self._pending = memoryview(b"")
+        self._at = 0
         self.error: BaseException | None = None
 
     def read(self, n: int = -1) -> bytes:
         try:
-            while not self._pending:
-                self._pending = next(self._chunks)
+            while self._at >= len(self._pending):
+                self._pending, self._at = memoryview(next(self._chunks)), 0
         except StopIteration:
             return b""
         except BaseException as err:
             self.error = err
             raise
-        if n < 0 or n >= len(self._pending):
-            data, self._pending = self._pending, b""
-        else:
-            data, self._pending = self._pending[:n], self._pending[n:]
+        end = len(self._pending) if n < 0 else min(len(self._pending), self._at + n)
+        data = self._pending[self._at : end].tobytes()
+        self._at = end
         return data
 
     def close(self) -> None:
