@@ -10,7 +10,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from sharing_servers import S3, make_bundle, moto_s3  # noqa: F401
+from sharing_servers import S3, Proxy, auth_proxy, make_bundle, moto_s3  # noqa: F401
 
 import diagbundle
 from diagbundle import UploadError
@@ -123,3 +123,18 @@ def test_unreachable_endpoint_is_explained(tmp_path: Path, moto_s3: S3, monkeypa
     with pytest.raises(UploadError, match="refused the connection"):
         diagbundle.upload(bundle, f"s3://{moto_s3.bucket}/x.zip", manager=make_manager(),
                           endpoint_url=f"http://127.0.0.1:{free_port()}")
+
+
+def test_through_a_proxy_that_wants_a_password(
+    tmp_path: Path, moto_s3: S3, auth_proxy: Proxy, monkeypatch: pytest.MonkeyPatch  # noqa: F811
+) -> None:
+    bundle = make_bundle(tmp_path)
+    for name in ("NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", auth_proxy.url)  # moto's endpoint is plain http on loopback
+    with pytest.raises(UploadError, match="proxy asks for a user name and password"):
+        diagbundle.upload(bundle, f"s3://{moto_s3.bucket}/p.zip", manager=make_manager())
+    monkeypatch.setenv("HTTP_PROXY", auth_proxy.url_with_auth)
+    result = diagbundle.upload(bundle, f"s3://{moto_s3.bucket}/p.zip", manager=make_manager())
+    assert result.link is not None
+    assert f"PUT http://127.0.0.1:{moto_s3.endpoint.rpartition(':')[2]}/" in auth_proxy.requests_seen()

@@ -12,9 +12,10 @@ from typing import Any
 
 import pytest
 from diagbundle_plugins.uploaders import transfer
-from sharing_servers import Certs, Tus, certs, cutting_relay, make_bundle, tus_server  # noqa: F401
+from sharing_servers import Certs, Proxy, Tus, auth_proxy, certs, cutting_relay, make_bundle, tus_server  # noqa: F401
 
 import diagbundle
+from diagbundle import UploadError
 from diagbundle.testing import make_manager
 from diagbundle.uploads import STATE_SUFFIX, record_path
 
@@ -89,3 +90,18 @@ def test_a_second_invocation_resumes_after_a_crash(tmp_path: Path, tus_server: T
     assert seen[0] == partial + CHUNK or seen[0] == size
     assert _stored(tus_server, result.link) == bundle.read_bytes()
     assert not state.exists()
+
+
+def test_through_a_proxy_that_wants_a_password(
+    tmp_path: Path, tus_server: Tus, auth_proxy: Proxy, monkeypatch: pytest.MonkeyPatch  # noqa: F811
+) -> None:
+    bundle = make_bundle(tmp_path)
+    for name in ("NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTPS_PROXY", auth_proxy.url)
+    with pytest.raises(UploadError, match="proxy asks for a user name and password"):
+        diagbundle.upload(bundle, tus_server.url(), chunk_size=CHUNK, manager=make_manager())
+    monkeypatch.setenv("HTTPS_PROXY", auth_proxy.url_with_auth)
+    result = diagbundle.upload(bundle, tus_server.url(), chunk_size=CHUNK, manager=make_manager())
+    assert result.link is not None and _stored(tus_server, result.link) == bundle.read_bytes()
+    assert f"CONNECT 127.0.0.1:{tus_server.port}" in auth_proxy.requests_seen()

@@ -186,7 +186,8 @@ def classify_status(status: int, headers: Mapping[str, str] | None = None) -> Ne
     """
     lower = {k.lower(): v for k, v in (headers or {}).items()}
     if status == 407:
-        return NetFailure("proxy-auth", "the proxy asks for a user name and password (HTTP 407)", "", 407)
+        return NetFailure("proxy-auth", "the proxy asks for a user name and password (HTTP 407): set them "
+                          "in HTTPS_PROXY (http://user:password@proxy:port) or ask IT", "", 407)
     proxied = any(h in lower for h in ("via", "x-squid-error", "proxy-agent", "x-bluecoat-via",
                                        "x-zscaler-request-id", "x-cache"))
     if status in (403, 451) and proxied:

@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from diagbundle import CliOption, UploadError, UploadJob, UploadResult, UsageError
+from diagbundle_plugins.neterrors import classify_status
 from diagbundle_plugins.uploaders.transfer import ATTEMPTS, content_type, failure
 
 #: SigV4's limit for a presigned URL: 7 days.
@@ -158,6 +159,11 @@ def _explain(err: BaseException, where: str, client: Any, what: str = "the uploa
     for e in chain:
         response = getattr(e, "response", None)
         if isinstance(response, dict) and "Error" in response:
+            meta = response.get("ResponseMetadata") or {}
+            # A proxy's or firewall's answer (407, a block page) parses as an S3 error without a code.
+            in_the_way = classify_status(int(meta.get("HTTPStatusCode") or 0), meta.get("HTTPHeaders") or {})
+            if in_the_way is not None:
+                return f"{what} to {where} failed: {in_the_way.message}"
             code = response["Error"].get("Code", "?")
             message = response["Error"].get("Message", "")
             hint = {
