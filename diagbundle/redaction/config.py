@@ -49,7 +49,7 @@ else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
 APP = "diagbundle"
-_TOP_KEYS = {"redaction"}
+_TOP_KEYS = {"redaction", "share"}  # [share] is read by diagbundle.share_config
 _KEYS = {"allow", "allow_patterns", "username", "hostname", "pii", "rules"}
 _RULE_KEYS = {"name", "pattern", "kind", "group", "ignore_case", "trigger", "label"}
 
