@@ -31,7 +31,16 @@ from diagbundle.errors import DiagbundleError, UploadError, UsageError
 from diagbundle.plugins import PluginManager
 from diagbundle.types import Uploader, UploadJob, UploadResult
 
-__all__ = ["RECORD_SUFFIX", "STATE_SUFFIX", "parse_duration", "record_path", "revoke", "scrub_urls", "upload"]
+__all__ = [
+    "RECORD_SUFFIX",
+    "STATE_SUFFIX",
+    "check_destination",
+    "parse_duration",
+    "record_path",
+    "revoke",
+    "scrub_urls",
+    "upload",
+]
 
 RECORD_SUFFIX = ".upload.json"
 STATE_SUFFIX = ".upload-state.json"
@@ -173,6 +182,14 @@ def revoke(bundle: str | os.PathLike[str], *, manager: PluginManager | None = No
     if failures:
         raise UploadError("revoking failed: " + "; ".join(failures))
     return uploads
+
+
+def check_destination(to: str, *, expires: str | float | None = None,
+                      manager: PluginManager | None = None) -> Uploader:
+    """The uploader for ``to``, or :class:`UsageError`: for checking ``collect --upload`` before collecting."""
+    if expires is not None:
+        parse_duration(expires)
+    return _uploader_for(to, manager)
 
 
 def _uploader_for(url: str, manager: PluginManager | None) -> Uploader:
