@@ -30,17 +30,35 @@ PY = sys.executable
 SCRIPT = shutil.which("diagbundle", path=str(Path(PY).parent)) or shutil.which("diagbundle")
 
 
+#: Runs the command as its own child and prints that child's wall time and peak RSS.
+#: Linux copies the RSS high-water mark of the process that forks into the child's
+#: ru_maxrss at exec, so a child forked straight from this (large) benchmark process
+#: reported the benchmark's own peak (88 MB for every row, even ``python -c pass``).
+#: Forked from this small launcher instead, the figure is the command's own, plus at
+#: most the launcher's few MB (the ``python -c pass`` row shows that floor).
+LAUNCHER = """
+import os, sys, time
+started = time.perf_counter()
+pid = os.fork()
+if pid == 0:
+    try:
+        os.execvp(sys.argv[1], sys.argv[1:])
+    finally:
+        os._exit(127)
+_, status, usage = os.wait4(pid, 0)
+print(time.perf_counter() - started, usage.ru_maxrss, os.waitstatus_to_exitcode(status), file=sys.stderr)
+"""
+
+
 def run_timed(cmd: list[str], **kwargs: object) -> tuple[float, int]:
-    """Wall time and peak RSS (KiB) of one child process, measured with wait4."""
-    started = time.perf_counter()
-    child = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, **kwargs)  # type: ignore[call-overload]
-    _, status, usage = os.wait4(child.pid, 0)
-    took = time.perf_counter() - started
-    child.returncode = os.waitstatus_to_exitcode(status)
-    err = child.stderr.read().decode() if child.stderr else ""
-    if child.returncode != 0:
-        raise SystemExit(f"{' '.join(cmd)} failed ({child.returncode}): {err.strip()}")
-    return took, usage.ru_maxrss
+    """Wall time (s) and peak RSS (KiB) of one child process, measured by :data:`LAUNCHER`."""
+    done = subprocess.run([PY, "-c", LAUNCHER, *cmd], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                          text=True, **kwargs)  # type: ignore[call-overload]
+    *errors, last = done.stderr.strip().splitlines() or ["? 0 1"]
+    took, rss, code = last.split()
+    if int(code) != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed ({code}): {' '.join(errors).strip()}")
+    return float(took), int(rss)
 
 
 def median_time(cmd: list[str], runs: int) -> float:
@@ -112,19 +130,22 @@ def write_log(path: Path, size: int, seed: int = 0) -> None:
             written += len(piece)
 
 
+#: The core without redaction: no rule at all (not even the user and host name ones).
+#: Plain PluginManager, not diagbundle.testing, which needs pytest.
 CORE_ONLY = """
 import sys
-import diagbundle.api
+import diagbundle.builder
+from diagbundle.plugins import PluginManager
 from diagbundle.redaction import Redactor
-diagbundle.api.Redactor = lambda: Redactor(rules=[])
-from diagbundle.testing import make_manager
-diagbundle.api.collect(sys.argv[1], manager=make_manager(), only="attachments", attach=sys.argv[2:])
+diagbundle.builder.build_redactor = lambda *args: Redactor(rules=[], username=False, hostname=False)
+manager = PluginManager(autoload=False)
+diagbundle.collect(sys.argv[1], manager=manager, only="attachments", attach=sys.argv[2:], force=True)
 """
 
 
 def collect_cmd(out: Path, files: list[Path]) -> list[str]:
     attach = [a for f in files for a in ("--attach", str(f))]
-    return [PY, "-m", "diagbundle", "collect", "--only", "attachments", *attach, "-o", str(out)]
+    return [PY, "-m", "diagbundle", "collect", "--only", "attachments", *attach, "--force", "-o", str(out)]
 
 
 def env_no_plugins() -> dict[str, str]:
@@ -197,7 +218,8 @@ def bench_zip(mb: int, tmp: Path, runs: int = 3) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("which", nargs="*", choices=["startup", "memory", "zip"], default=[])
+    # default=None: argparse checks a list default against choices, and [] is not one of them.
+    parser.add_argument("which", nargs="*", choices=["startup", "memory", "zip"], default=None)
     parser.add_argument("--gb", type=float, default=1.0, help="attachment total for the memory run")
     parser.add_argument("--mb", type=int, default=50, help="log size for the zip comparison")
     parser.add_argument("--runs", type=int, default=20, help="runs for the start-time medians")

@@ -46,12 +46,14 @@ CHILD = r"""
 import sys, time
 from collections import Counter
 from diagbundle import Redactor
+from diagbundle_plugins.har.jwt import DEFANGED_JWT
 from diagbundle_plugins.har.stream import sanitize_har
 start = time.perf_counter()
 counts = Counter()
 size = 0
 with open(sys.argv[1], "rb") as src, open(sys.argv[2], "wb") as out:
     redactor = Redactor() if sys.argv[3] == "default" else Redactor(rules=[])
+    redactor.add_rule(DEFANGED_JWT)  # registered by the HAR plugin in a real bundle
     for chunk in sanitize_har(src, redactor, counts, keep_bodies=False):
         out.write(chunk)
         size += len(chunk)

@@ -1,199 +1,120 @@
-"""The zip itself: entries streamed through zipstream-ng, written atomically.
+"""Putting a finished zip on disk (or on a stream) without ever losing a file.
 
-Order inside the archive: ``summary.md`` first, the collectors' files, then
-``manifest.json`` last, once every hash is known. Files added by path are
-read, redacted and compressed here, chunk by chunk, so memory stays flat.
-A background thread reads and redacts while this thread deflates (zlib
-releases the GIL), so the two cores overlap.
+The bytes go to a temporary file beside the target (mode 0600), which is
+fsynced and then *claimed* under its final name: with a hard link, which
+fails if the name exists, so two runs can never overwrite each other's
+bundle and a file that appeared meanwhile is never silently replaced. Only
+``replace=True`` (``--force``) renames over an existing file. On any error
+or interruption the temporary file is removed: no partial zip is ever left.
 """
 
 from __future__ import annotations
 
-import hashlib
+import errno
 import os
-import queue
 import tempfile
-import threading
-import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import IO
 
-from zipstream import ZIP_DEFLATED, ZIP_STORED, ZipStream
-
-from diagbundle.context import Entry, Store, is_json
 from diagbundle.errors import BundleError
 
-CHUNK = 1 << 20
-
-#: Media types that are already compressed: deflate would only cost time.
-_STORED_TYPES = (
-    "image/png",
-    "image/jpeg",
-    "image/gif",
-    "image/webp",
-    "application/zip",
-    "application/gzip",
-    "application/x-gzip",
-    "application/x-xz",
-    "application/x-bzip2",
-    "application/zstd",
-    "video/",
-    "audio/",
-)
+#: How many fresh names a default-named bundle tries before giving up.
+_NAME_TRIES = 20
 
 
-def _compress_type(media_type: str) -> int:
-    stored = media_type.startswith(_STORED_TYPES)
-    return int(ZIP_STORED if stored else ZIP_DEFLATED)
+def write_bundle(
+    chunks: Iterable[bytes],
+    folder: Path,
+    name: Callable[[], str] | str,
+    *,
+    replace: bool = False,
+) -> tuple[Path, int]:
+    """Write ``chunks`` into ``folder`` and claim the final name; returns (path, size).
 
-
-def zip_chunks(
-    store: Store,
-    summary: bytes,
-    manifest: Callable[[list[Entry]], bytes],
-) -> Iterator[bytes]:
-    """Yield the bytes of the whole zip.
-
-    ``manifest`` is called with every entry (``summary.md`` first) once all
-    of them have been streamed, hashed and counted.
+    ``name`` is a fixed file name (``-o PATH``: an existing file is an error
+    unless ``replace``) or a function that makes a fresh one (default names:
+    a taken one is skipped for another).
     """
-    zs = ZipStream(compress_type=ZIP_DEFLATED)
-    first = Entry(
-        "summary.md",
-        "diagbundle",
-        "text/markdown",
-        "spool",
-        size=len(summary),
-        sha256=hashlib.sha256(summary).hexdigest(),
-    )
-    zs.add(summary, first.arcname)
-    for entry in store.entries:
-        zs.add(_entry_bytes(entry, store), entry.arcname, compress_type=_compress_type(entry.media_type))
-    yield from zs.all_files()
-    zs.add(manifest([first, *store.entries]), "manifest.json")
-    yield from zs.finalize()
-
-
-def _entry_bytes(entry: Entry, store: Store) -> Iterator[bytes]:
-    """The bytes of one entry, hashed and counted as they pass.
-
-    A file added by path is read only now: if it has vanished or cannot be
-    read any more, the entry keeps what was read (possibly nothing) and
-    records the error, rather than ending the whole bundle.
-    """
-    digest = hashlib.sha256()
-    size = 0
+    tmp, size = _write_temp(folder, chunks, folder / name if isinstance(name, str) else folder)
     try:
-        for chunk in _read(entry, store):
-            if entry.limit is not None and size + len(chunk) > entry.limit:
-                chunk = chunk[: entry.limit - size]
-                entry.truncated = True
-            digest.update(chunk)
-            size += len(chunk)
-            yield chunk
-            if entry.truncated:
-                break
-    except OSError as err:
-        entry.truncated = True
-        entry.error = f"could not be read while the bundle was written: {err.strerror or err}"
-    entry.size, entry.sha256 = size, digest.hexdigest()
-
-
-def _read(entry: Entry, store: Store) -> Iterator[bytes]:
-    if entry.spool is not None:
-        source: IO[bytes] = entry.spool
-    else:
-        assert entry.path is not None
-        source = entry.path.open("rb")
-    with source:
-        raw: Iterable[bytes] = iter(lambda: source.read(CHUNK), b"")
-        if entry.source == "text":
-            raw = store.redactor.stream(raw, entry.counts, json=is_json(entry.media_type))
-        elif entry.spool is not None:  # already redacted, and in memory or a temporary file
-            yield from raw
-            return
-        yield from _read_ahead(raw)
-
-
-def _read_ahead(chunks: Iterable[bytes], depth: int = 4) -> Iterator[bytes]:
-    """Produce ``chunks`` in a helper thread, a few chunks ahead of the consumer.
-
-    Redaction (Python) then runs while the consumer deflates (C, GIL
-    released). An exception in the producer is re-raised in the consumer.
-    """
-    q: queue.Queue[tuple[bytes | None, BaseException | None]] = queue.Queue(maxsize=depth)
-    stop = threading.Event()
-
-    def produce() -> None:
-        try:
-            for chunk in chunks:
-                if stop.is_set():
-                    return
-                q.put((chunk, None))
-            q.put((None, None))
-        except BaseException as err:
-            q.put((None, err))
-
-    thread = threading.Thread(target=produce, name="diagbundle-read-ahead", daemon=True)
-    thread.start()
-    try:
-        while True:
-            chunk, err = q.get()
-            if err is not None:
-                raise err
-            if chunk is None:
-                return
-            yield chunk
-    finally:
-        stop.set()
-        # Unblock a producer waiting on a full queue, but never wait long: one
-        # stuck in a read (a FIFO, a stalled mount) must not hold up Ctrl-C.
-        give_up = time.monotonic() + 1.0
-        while thread.is_alive() and time.monotonic() < give_up:
+        if isinstance(name, str):
+            target = folder / name
             try:
-                q.get_nowait()
-            except queue.Empty:
-                thread.join(0.01)
-
-
-def write_atomically(target: Path, chunks: Iterable[bytes]) -> int:
-    """Write ``chunks`` to a temporary file beside ``target``, then rename it.
-
-    The file is created readable by the owner only (mode 0600). On any
-    error or interruption the temporary file is removed, so no partial zip
-    is ever left at ``target``. Returns the size written.
-    """
-    folder = target.parent
-    try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=folder)
+                _claim(tmp, target, replace=replace)
+            except FileExistsError:
+                raise BundleError(f"{target}: a file of that name appeared while the bundle was "
+                                  "written; it was not replaced (use --force to replace it)") from None
+            return target, size
+        for _ in range(_NAME_TRIES):
+            target = folder / name()
+            try:
+                _claim(tmp, target, replace=False)
+                return target, size
+            except FileExistsError:
+                continue
+        raise BundleError(f"cannot find a free file name in {folder}")
     except OSError as err:
         raise BundleError(f"cannot write in {folder}: {err.strerror or err}") from err
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _write_temp(folder: Path, chunks: Iterable[bytes], label: Path) -> tuple[Path, int]:
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=".diagbundle-", suffix=".partial", dir=folder)
+    except OSError as err:
+        raise BundleError(f"cannot write {label}: {err.strerror or err}") from err
     tmp = Path(tmp_name)
     size = 0
     try:
-        with os.fdopen(fd, "wb") as fh:
+        with os.fdopen(fd, "wb") as fh:  # mkstemp made it 0600: readable by the owner only
             for chunk in chunks:
                 fh.write(chunk)
                 size += len(chunk)
             fh.flush()
             os.fsync(fh.fileno())
-        tmp.chmod(0o600)
-        tmp.replace(target)
     except OSError as err:
         tmp.unlink(missing_ok=True)
-        raise BundleError(f"cannot write {target}: {err.strerror or err}") from err
+        raise BundleError(f"cannot write {label}: {err.strerror or err}") from err
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    return size
+    return tmp, size
 
 
-def write_to(stream: IO[bytes], chunks: Iterable[bytes]) -> int:
-    """Write ``chunks`` to an open binary stream (``-o -``); returns the size."""
-    size = 0
+def _claim(tmp: Path, target: Path, *, replace: bool) -> None:
+    """Give ``tmp`` the name ``target``: exclusively, unless ``replace``.
+
+    Raises ``FileExistsError`` when the name is taken. Where hard links are
+    not supported (FAT, some network shares), the name is claimed by
+    creating it with ``O_EXCL`` and the temporary file renamed over it.
+    """
+    if replace:
+        tmp.replace(target)
+        return
+    try:
+        os.link(tmp, target)
+        return
+    except FileExistsError:
+        raise
+    except OSError as err:
+        if err.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK):
+            raise
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    os.close(fd)
+    tmp.replace(target)
+
+
+def write_to(stream: IO[bytes], chunks: Iterable[bytes], written: list[int] | None = None) -> int:
+    """Write ``chunks`` to an open binary stream (``-o -``); returns the size.
+
+    ``written[0]`` follows the byte count as it goes, so an interrupted
+    caller can tell whether anything reached the stream.
+    """
+    count = written if written is not None else [0]
     for chunk in chunks:
         stream.write(chunk)
-        size += len(chunk)
+        count[0] += len(chunk)
     stream.flush()
-    return size
+    return count[0]

@@ -1,111 +1,141 @@
 """The context a collector receives: the only way bytes enter a bundle.
 
-Text added here is redacted before it is stored. Content produced by the
-collector (``add_text``, ``add_json``, ``add_stream``) is redacted at once in
-the collector's thread and spooled (in memory up to a few MB, then to a
-temporary file); files on disk (``add_file``) are read, redacted and
-compressed lazily while the zip is written, so a 1 GB log is never held or
-staged anywhere.
+A context only *stages* entries: what goes in, from where, and which format
+step handles it. Nothing is redacted, hashed or counted here; the write stage
+(:mod:`diagbundle.writer`) does all of that, for every entry alike. Text a
+collector produces is spooled as it came (in memory up to a few MB, then in a
+temporary file that only this user can read, removed when the bundle is
+done); files on disk are read only when the zip is written, so a 1 GB log is
+never held or copied anywhere.
 """
 
 from __future__ import annotations
 
-import hashlib
-import io
 import json
-import mimetypes
 import os
 import tempfile
 import threading
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, Literal
+from typing import IO, Any
 
+from diagbundle.content import HEAD_SIZE, SPOOL_IN_MEMORY, guess_media_type, looks_binary
 from diagbundle.errors import DiagbundleError, FormatError
 from diagbundle.names import NameRegistry
 from diagbundle.redaction import Redactor
-from diagbundle.types import DEFAULT_MAX_BYTES, Format, FormatJob
+from diagbundle.redaction.view import RedactionView
+from diagbundle.types import DEFAULT_MAX_BYTES, Format, TicketField
 
-SPOOL_IN_MEMORY = 4 << 20
-HEAD_SIZE = 64 << 10
+__all__ = ["CollectorStopped", "Context", "Entry", "Store", "looks_binary"]
 
 
 class CollectorStopped(DiagbundleError):
     """Raised inside a collector whose time is up or whose budget is spent."""
 
 
-def looks_binary(head: bytes) -> bool:
-    """Guess from the first bytes of a file whether it is binary.
-
-    A NUL byte, or mostly bytes that are neither printable ASCII nor valid
-    UTF-8, means binary: the same heuristic ``grep`` and ``git`` use.
-    """
-    if not head:
-        return False
-    if b"\x00" in head:
-        return True
-    try:
-        head.decode("utf-8")
-        return False
-    except UnicodeDecodeError as err:
-        if err.start >= len(head) - 3:  # a character cut by the sample's end
-            return False
-    text = head.decode("utf-8", "replace")
-    bad = text.count("\ufffd")
-    return bad / max(len(text), 1) > 0.1
-
-
-def is_json(media_type: str) -> bool:
-    """JSON content is redacted in JSON mode, which keeps the document valid."""
-    return media_type == "application/json" or media_type.endswith("+json")
-
-
-def guess_media_type(name: str, default: str = "text/plain") -> str:
-    """The media type for an archive name, from its extension."""
-    if name.endswith((".har", ".json")):
-        return "application/json"
-    guessed, _ = mimetypes.guess_type(name)
-    return guessed or default
-
-
 @dataclass
 class Entry:
-    """One file of the bundle, before and after it is written.
+    """One file of the bundle: staged by a context, then written by the write stage.
 
-    ``source`` says where the bytes come from: ``spool`` (already redacted),
-    ``text`` (a path, or the spooled output of a text format step, redacted
-    while the zip is written) or ``raw`` (a path copied as is: binary, not
-    scrubbed).
+    Exactly one of ``spool`` (bytes the collector produced) and ``path`` (a
+    file read when the zip is written) is set. ``format`` is the format step
+    that runs first, ``text`` whether the text pass runs after it (false for
+    binary content, which is then stored as is and marked not scrubbed unless
+    a format step handled it). ``required`` marks input the user named: if it
+    cannot go in, the run fails rather than leave it out. Everything from
+    ``size`` on is filled in by the write stage.
     """
 
     arcname: str
     collector: str
     media_type: str
-    source: Literal["spool", "text", "raw"]
     spool: IO[bytes] | None = None
     path: Path | None = None
-    scrubbed: bool = True
-    format: str | None = None
-    counts: Counter[str] = field(default_factory=Counter)
+    format: Format | None = None
+    text: bool = True
+    required: bool = False
+    report: dict[str, Any] | None = None
+    then: Callable[[], None] | None = None
+    #: True when the collector's budget already paid for ``spool`` (spent as it was staged).
+    budgeted: bool = False
+    #: The text encoding the input was read in, when it was not UTF-8 (the member is UTF-8).
+    encoding: str | None = None
+    #: Values the text pass leaves readable in this entry only (what the user typed on purpose).
+    keep: frozenset[str] = frozenset()
+    #: Makes the text once every format step has run (content that sums up other files).
+    produce: Callable[[], str] | None = None
+    #: Already through the text pass when staged (summary.md, made by the write stage itself).
+    redacted: bool = False
     size: int = 0
     sha256: str = ""
+    counts: Counter[str] = field(default_factory=Counter)
     truncated: bool = False
-    limit: int | None = None
     error: str | None = None
+
+    @property
+    def scrubbed(self) -> bool:
+        """True when every byte went through a format step or the text pass."""
+        return self.text or self.redacted or self.format is not None
+
+
+@dataclass(frozen=True)
+class SummaryLine:
+    """A line of summary.md and the values it may show as they are (see ``Context.summary``)."""
+
+    text: str
+    keep: frozenset[str] = frozenset()
+
+
+@dataclass
+class Dropped:
+    """A file left out of the bundle on purpose, with the reason (a manifest line)."""
+
+    arcname: str
+    collector: str
+    reason: str
+
+
+class Budget:
+    """How many bytes one collector may still put into the bundle (thread-safe)."""
+
+    def __init__(self, limit: int | None) -> None:
+        self.limit = limit
+        self.used = 0
+        self._lock = threading.Lock()
+
+    def remaining(self) -> int | None:
+        with self._lock:
+            return None if self.limit is None else max(self.limit - self.used, 0)
+
+    def spend(self, n: int) -> None:
+        with self._lock:
+            self.used += n
 
 
 class Store:
-    """Everything collected for one bundle, shared by all collector threads."""
+    """Everything staged for one bundle, shared by all collector threads."""
 
-    def __init__(self, redactor: Redactor | Future[Redactor], formats: Iterable[Format] = ()) -> None:
+    def __init__(
+        self,
+        redactor: Redactor | Future[Redactor],
+        formats: Iterable[Format] = (),
+        ticket_fields: Iterable[TicketField] = (),
+    ) -> None:
         self._redactor = redactor
         self.formats = tuple(formats)
+        self.ticket_fields = tuple(ticket_fields)
         self.names = NameRegistry(reserved=("summary.md", "manifest.json"))
         self.entries: list[Entry] = []
-        self.summaries: dict[str, list[str]] = {}
+        self.dropped: list[Dropped] = []
+        self.summaries: dict[str, list[SummaryLine]] = {}
+        #: Collectors whose summary section goes first (the ticket: what the user told support).
+        self.first: list[str] = []
+        #: Facts collectors publish for each other (``network.type`` for the ticket's question).
+        self.shared: dict[str, Any] = {}
+        self.budgets: dict[str, Budget] = {}
         self._lock = threading.Lock()
 
     @property
@@ -119,13 +149,35 @@ class Store:
         r = self._redactor
         return r.result() if isinstance(r, Future) else r
 
+    def budget(self, collector: str, limit: int | None = DEFAULT_MAX_BYTES) -> Budget:
+        with self._lock:
+            return self.budgets.setdefault(collector, Budget(limit))
+
     def append(self, entry: Entry) -> None:
         with self._lock:
             self.entries.append(entry)
 
+    def remove(self, arcname: str, reason: str) -> Entry | None:
+        """Take a staged entry out of the bundle and record why."""
+        with self._lock:
+            for i, entry in enumerate(self.entries):
+                if entry.arcname == arcname:
+                    del self.entries[i]
+                    self.dropped.append(Dropped(arcname, entry.collector, reason))
+                    if entry.spool is not None:
+                        entry.spool.close()
+                    return entry
+        return None
+
     def entries_of(self, collector: str) -> list[Entry]:
         with self._lock:
             return [e for e in self.entries if e.collector == collector]
+
+    def add_summary(self, collector: str, line: SummaryLine, *, first: bool = False) -> None:
+        with self._lock:
+            self.summaries.setdefault(collector, []).append(line)
+            if first and collector not in self.first:
+                self.first.append(collector)
 
     def close(self) -> None:
         with self._lock:
@@ -141,12 +193,16 @@ class Store:
 
 
 class Context:
-    """Handed to each collector; every ``add_*`` call redacts before storing.
+    """Handed to each collector: stages what it adds, within its time and size budget.
 
     ``options`` holds the values of every CLI option (core and plugin ones)
-    by ``dest``. ``redactor`` is there for format-aware steps that need
-    pseudonyms; anything added through the ``add_*`` methods is redacted
-    anyway.
+    by ``dest``. ``state`` is this collector's own dict, shared by its
+    ``check``, ``collect`` and ``review`` (``check`` can hand ``collect`` the
+    files it chose); ``shared`` is one dict for the whole run, where a
+    collector publishes a fact for others (the network type it guessed).
+    ``redactor`` redacts a string or gives a pseudonym, for
+    collectors that need a redacted value in hand; everything added through
+    the ``add_*`` methods is redacted by the write stage anyway.
     """
 
     def __init__(
@@ -159,16 +215,15 @@ class Context:
     ) -> None:
         self.collector = collector
         self.options = options
+        self.state: dict[str, Any] = {}
+        self.shared = store.shared
+        #: Every ticket field registered (built-in and vendors'), for the collector that asks for them.
+        self.ticket_fields = store.ticket_fields
+        self.redactor = RedactionView(lambda: store.redactor)
         self._store = store
-        self._max_bytes = max_bytes
-        self._used = 0
+        self._budget = store.budget(collector, max_bytes)
         self._stopped: str | None = None
         self._lock = threading.Lock()
-
-    @property
-    def redactor(self) -> Redactor:
-        """The bundle's redactor, for format-aware steps that need pseudonyms."""
-        return self._store.redactor
 
     # -- state the runner controls ------------------------------------------------
     @property
@@ -181,45 +236,97 @@ class Context:
         with self._lock:
             self._stopped = reason
 
-    def _commit(self, entry: Entry) -> None:
-        """Add a finished entry to the bundle, unless the collector was stopped meanwhile."""
+    def _check(self) -> None:
+        if self._stopped is not None:
+            raise CollectorStopped(self._stopped)
+
+    def _commit(self, entry: Entry) -> str:
+        """Add a staged entry to the bundle, unless the collector was stopped meanwhile."""
         with self._lock:
             if self._stopped is not None:
                 if entry.spool is not None:
                     entry.spool.close()
                 raise CollectorStopped(self._stopped)
             self._store.append(entry)
+        return entry.arcname
 
     def files(self) -> list[str]:
         """The archive names this collector has added so far."""
         return [e.arcname for e in self._store.entries_of(self.collector)]
 
-    def _check(self) -> None:
-        if self._stopped is not None:
-            raise CollectorStopped(self._stopped)
+    def drop(self, arcname: str, reason: str) -> bool:
+        """Leave a staged file out (a review step's "no"); it is listed as dropped in the manifest."""
+        if arcname not in self.files():
+            return False
+        return self._store.remove(arcname, reason) is not None
 
     # -- adding content -------------------------------------------------------
-    def add_text(self, name: str, text: str, *, media_type: str | None = None) -> str:
-        """Add a text file; returns its name in the archive."""
-        return self.add_stream(name, [text], media_type=media_type)
+    def add_text(
+        self, name: str, text: str, *, media_type: str | None = None, keep: Iterable[str] = ()
+    ) -> str:
+        """Add a text file; returns its name in the archive.
 
-    def add_json(self, name: str, data: Any, *, indent: int = 2) -> str:
-        """Add ``data`` serialised as JSON (non-JSON values become strings)."""
+        ``keep`` lists values the user typed on purpose to identify
+        themselves (their e-mail, a case id): they stay readable in this file
+        only, and are still replaced in every other file.
+        """
+        return self.add_stream(name, [text], media_type=media_type, keep=keep)
+
+    def add_json(self, name: str, data: Any, *, indent: int = 2, keep: Iterable[str] = ()) -> str:
+        """Add ``data`` serialised as JSON (non-JSON values become strings); ``keep`` as for add_text."""
         text = json.dumps(data, indent=indent, ensure_ascii=False, default=str) + "\n"
-        return self.add_stream(name, [text], media_type="application/json")
+        return self.add_text(name, text, media_type="application/json", keep=keep)
 
-    def add_stream(self, name: str, chunks: Iterable[bytes | str], *, media_type: str | None = None) -> str:
-        """Add text that arrives in pieces (bytes or str, any chunking)."""
+    def add_late(
+        self,
+        name: str,
+        produce: Callable[[], str],
+        *,
+        media_type: str | None = None,
+        keep: Iterable[str] | Callable[[], Iterable[str]] = (),
+    ) -> str:
+        """Add a text file whose content ``produce()`` makes once every format step has run.
+
+        For a file that sums up others (request IDs found in HAR files): it
+        keeps its place in the bundle and goes through the text pass like
+        any other; ``keep`` as for :meth:`add_text`, or a function called
+        after ``produce`` (for values the user typed at the review step).
+        """
         self._check()
         arcname = self._claim(name)
-        entry = Entry(
-            arcname,
-            self.collector,
-            media_type or guess_media_type(arcname),
-            "spool",
-            spool=_new_spool(),
-        )
-        self._spool(entry, self.redactor.stream(chunks, entry.counts, json=is_json(entry.media_type)))
+
+        def make() -> str:
+            text = produce()
+            entry.keep = frozenset(keep() if callable(keep) else keep)
+            return text
+
+        entry = Entry(arcname, self.collector, media_type or guess_media_type(arcname), produce=make)
+        return self._commit(entry)
+
+    def add_stream(
+        self,
+        name: str,
+        chunks: Iterable[bytes | str],
+        *,
+        media_type: str | None = None,
+        binary: bool = False,
+        keep: Iterable[str] = (),
+    ) -> str:
+        """Add content that arrives in pieces (bytes or str, any chunking).
+
+        The pieces count against the collector's size budget as they come: a
+        collector that floods is cut at the last whole line within its
+        budget, the file is marked truncated and the collector stops.
+        ``binary`` content (the user asked for it, as with ``--attach-binary``)
+        is stored as is and listed as not scrubbed. ``keep`` as for :meth:`add_text`.
+        """
+        self._check()
+        arcname = self._claim(name)
+        default = "application/octet-stream" if binary else "text/plain"
+        entry = Entry(arcname, self.collector, media_type or guess_media_type(arcname, default),
+                      spool=_new_spool(), text=not binary, keep=frozenset(keep))
+        encoded = (c.encode("utf-8", "surrogateescape") if isinstance(c, str) else c for c in chunks)
+        self._spool(entry, encoded, lines=not binary)
         return arcname
 
     def add_file(
@@ -229,15 +336,20 @@ class Context:
         *,
         allow_binary: bool = False,
         report: dict[str, Any] | None = None,
+        required: bool = False,
+        then: Callable[[], None] | None = None,
     ) -> str:
-        """Add a file from disk.
+        """Add a file from disk; it is read only when the bundle is written.
 
         A format-aware step (HAR, images) handles the file if one claims it;
-        a text file is redacted as it is written into the zip; a binary file
-        is refused (:class:`~diagbundle.errors.FormatError`) unless
-        ``allow_binary``, and is then listed in the manifest as not scrubbed.
-        ``report``, if given, is filled in by the format step that handled
-        the file (see :class:`~diagbundle.types.FormatJob`).
+        a text file goes through the text pass; a binary file is refused
+        (:class:`~diagbundle.errors.FormatError`) unless ``allow_binary``, and
+        is then stored as is and listed in the manifest as not scrubbed.
+        ``required`` says the user named this file: if its format step fails
+        the whole run fails (exit 3) rather than leave it out. ``report`` is
+        filled in by the format step (see :class:`~diagbundle.types.FormatJob`)
+        and ``then`` is called once that step has finished, still before the
+        summary is written, so it may add summary lines or more files.
         """
         self._check()
         path = Path(path)
@@ -247,31 +359,31 @@ class Context:
         except OSError as err:
             raise DiagbundleError(f"cannot read {path}: {err.strerror or err}") from err
         fmt = self._store.find_format(path.name, head)
-        if fmt is not None:
-            return self._add_formatted(name, path, fmt, {} if report is None else report)
+        binary = fmt is None and looks_binary(head)
+        if binary and not allow_binary:
+            raise FormatError(f"{path} is a binary file; it cannot be redacted")
         arcname = self._claim(name)
-        if looks_binary(head):
-            if not allow_binary:
-                raise FormatError(f"{path} is a binary file; it cannot be redacted")
-            source: Literal["text", "raw"] = "raw"
-        else:
-            source = "text"
+        default = "application/octet-stream" if binary else "text/plain"
         entry = Entry(
             arcname,
             self.collector,
-            guess_media_type(arcname, "application/octet-stream" if source == "raw" else "text/plain"),
-            source,
+            fmt.media_type if fmt is not None else guess_media_type(arcname, default),
             path=path,
-            scrubbed=source == "text",
-            limit=self._remaining(),
+            format=fmt,
+            text=fmt.text if fmt is not None else not binary,
+            required=required,
+            report=report,
+            then=then,
         )
-        self._commit(entry)
-        with self._lock:  # files are written later; reserve their size in the budget now
-            self._used += path.stat().st_size
-        return arcname
+        return self._commit(entry)
 
     def add_image(
-        self, name: str, data: bytes | str | os.PathLike[str], *, media_type: str | None = None
+        self,
+        name: str,
+        data: bytes | str | os.PathLike[str],
+        *,
+        media_type: str | None = None,
+        required: bool = False,
     ) -> str:
         """Add an image (bytes or a path).
 
@@ -279,87 +391,78 @@ class Context:
         provides one; otherwise it is stored as is and marked not scrubbed.
         """
         self._check()
-        payload = data if isinstance(data, bytes) else Path(data).read_bytes()
-        fmt = self._store.find_format(name, payload[:HEAD_SIZE])
+        if isinstance(data, bytes):
+            head, path = data[:HEAD_SIZE], None
+        else:
+            path = Path(data)
+            head = path.read_bytes()[:HEAD_SIZE]
+        fmt = self._store.find_format(path.name if path else name, head)
         arcname = self._claim(name)
         entry = Entry(
             arcname,
             self.collector,
             media_type or guess_media_type(arcname, "application/octet-stream"),
-            "spool",
-            spool=_new_spool(),
-            scrubbed=fmt is not None,
-            format=fmt.name if fmt else None,
+            path=path,
+            format=fmt,
+            text=False,
+            required=required,
         )
-        if fmt is None:
-            self._spool(entry, [payload])
-        else:
-            self._spool(entry, self._run_format(fmt, io.BytesIO(payload), entry, {}))
-        return arcname
+        if isinstance(data, bytes):
+            entry.spool = _new_spool()
+            self._spool(entry, [data], lines=False)
+            return arcname
+        return self._commit(entry)
 
-    def summary(self, line: str) -> None:
-        """Add a Markdown line to this collector's section of summary.md."""
+    def summary(self, line: str, *, first: bool = False, keep: Iterable[str] = ()) -> None:
+        """Add a Markdown line to this collector's section of summary.md (redacted when written).
+
+        ``first`` puts this collector's section at the top (the ticket);
+        ``keep`` as for :meth:`add_text`, for this line only.
+        """
         self._check()
-        text = self.redactor.redact(line.rstrip("\n"))
-        with self._lock:
-            self._store.summaries.setdefault(self.collector, []).append(text)
+        self._store.add_summary(self.collector, SummaryLine(line.rstrip("\n"), frozenset(keep)), first=first)
 
     # -- internals --------------------------------------------------------------
     def _claim(self, name: str) -> str:
         """The unique archive name for ``name``, redacted: a file name is text in the bundle too."""
-        return self._store.names.claim(self.collector, self.redactor.redact(name))
+        return self._store.names.claim(self.collector, self._store.redactor.redact(name))
 
-    def _add_formatted(self, name: str, path: Path, fmt: Format, report: dict[str, Any]) -> str:
-        arcname = self._claim(name)
-        entry = Entry(arcname, self.collector, fmt.media_type, "spool", spool=_new_spool(), format=fmt.name)
-        with path.open("rb") as source:
-            self._spool(entry, self._run_format(fmt, source, entry, report))
-        return arcname
+    def _spool(self, entry: Entry, data: Iterable[bytes], *, lines: bool = True) -> None:
+        """Spool ``data`` for ``entry`` within the collector's budget and time.
 
-    def _run_format(
-        self, fmt: Format, source: IO[bytes], entry: Entry, report: dict[str, Any]
-    ) -> Iterable[bytes]:
-        job = FormatJob(self.redactor, entry.counts, self.options, report)
-        if fmt.text:
-            # The global text pass runs while the zip is written, in the read-ahead
-            # thread, where it overlaps the deflate of the same bytes.
-            entry.source = "text"
-        return fmt.sanitize(source, job)
-
-    def _remaining(self) -> int | None:
-        return None if self._max_bytes is None else max(self._max_bytes - self._used, 0)
-
-    def _spool(self, entry: Entry, data: Iterable[bytes]) -> None:
-        """Write redacted chunks to the entry's spool, within budget and time.
-
-        The entry joins the bundle only when complete, so a format step that
-        fails closed leaves nothing behind.
+        Over budget, text is cut at the last line end that fits (a value cut
+        in half might no longer look like the secret it is), binary data at
+        the byte; the entry is kept, marked truncated, and the collector stops.
         """
         assert entry.spool is not None
-        digest = hashlib.sha256()
+        over = False
+        written = line_end = 0  # line_end: just after the last line end written
         try:
             for chunk in data:
                 self._check()
-                limit = self._remaining()
+                limit = self._budget.remaining()
                 if limit is not None and len(chunk) > limit:
-                    chunk = chunk[:limit]
-                    entry.truncated = True
-                digest.update(chunk)
+                    chunk, over = chunk[:limit], True
                 entry.spool.write(chunk)
-                entry.size += len(chunk)
-                with self._lock:
-                    self._used += len(chunk)
-                if entry.truncated:
+                newline = chunk.rfind(b"\n")
+                if newline >= 0:
+                    line_end = written + newline + 1
+                written += len(chunk)
+                self._budget.spend(len(chunk))
+                if over:
                     break
+            if over and lines and line_end < written:
+                entry.spool.truncate(line_end)
+                self._budget.spend(line_end - written)
         except BaseException:
             entry.spool.close()
             raise
-        entry.sha256 = digest.hexdigest()
         entry.spool.seek(0)
+        entry.truncated, entry.budgeted = over, True
         self._commit(entry)
-        if entry.truncated:
+        if over:
             raise CollectorStopped(
-                f"size budget of {self._max_bytes} bytes exceeded; {entry.arcname} truncated"
+                f"size budget of {self._budget.limit} bytes exceeded; {entry.arcname} truncated"
             )
 
 

@@ -186,12 +186,14 @@ def write_encrypted(
     """Encrypt a bundle's zip stream (``diagbundle.stream()``) into ``target`` (``BUNDLE.zip.age``).
 
     Written like every bundle: to a temporary file beside ``target``,
-    readable by the owner only, renamed into place when complete, removed on
-    any error. Only ciphertext ever reaches the disk. Returns its size.
+    readable by the owner only, claimed under its name when complete (an
+    existing file is never replaced), removed on any error. Only ciphertext
+    ever reaches the disk. Returns its size.
     """
-    from diagbundle.archive import write_atomically
+    from diagbundle.archive import write_bundle
 
-    return write_atomically(Path(target), encrypt_chunks(chunks, recipients))
+    path = Path(target)
+    return write_bundle(encrypt_chunks(chunks, recipients), path.parent, path.name)[1]
 
 
 def decrypt_chunks(source: str | os.PathLike[str], identities: Sequence[Any]) -> Iterator[bytes]:
@@ -242,7 +244,7 @@ def decrypt_file(
     by the owner only, and renamed into place only once the whole input has
     been authenticated; an existing file is replaced only with ``force``.
     """
-    from diagbundle.archive import write_atomically
+    from diagbundle.archive import write_bundle
 
     src = Path(source)
     if output is None:
@@ -256,8 +258,7 @@ def decrypt_file(
     if target.exists() and not force:
         raise UsageError(f"{target} exists; pass --force to replace it")
     identities = load_identities(identity)
-    write_atomically(target, decrypt_chunks(src, identities))
-    return target
+    return write_bundle(decrypt_chunks(src, identities), target.parent, target.name, replace=force)[0]
 
 
 def inspect_encrypted(
@@ -485,3 +486,4 @@ def _pump(work: Callable[[_QueueWriter], None]) -> Iterator[bytes]:
             thread.join(5)
 
     return consume()
+

@@ -34,6 +34,10 @@ class InspectError(DiagbundleError):
 
 
 class UploadError(DiagbundleError):
-    """An upload did not complete; the bundle stays on disk. Says why in plain words."""
+    """The upload failed; the bundle is kept on disk."""
 
     exit_code = 7
+
+
+#: The bundle was written but is incomplete: a collector failed or timed out, or all were skipped.
+EXIT_INCOMPLETE = 6

@@ -16,7 +16,7 @@ import pluggy
 
 if TYPE_CHECKING:
     from diagbundle.redaction import Rule
-    from diagbundle.types import CliOption, Collector, Format, Uploader
+    from diagbundle.types import CliOption, Collector, Format, TicketField, Uploader
 
 hookspec = pluggy.HookspecMarker("diagbundle")
 hookimpl = pluggy.HookimplMarker("diagbundle")
@@ -47,6 +47,10 @@ def diagbundle_register_redaction_rules(register: Callable[[Rule], None]) -> Non
     """Register extra redaction rules; called when a bundle's redactor is built.
 
     Rules apply to every text byte of every bundle, so keep patterns tight.
+    A rule of ``kind="keep"`` replaces nothing: it vouches for text the
+    plugin's own format step wrote (the HAR plugin's defanged JWTs), so the
+    text pass drops any match lying wholly inside it. Its ``validate`` must
+    check the value, not trust it: the same text can come from anywhere.
 
     Example::
 
@@ -55,6 +59,7 @@ def diagbundle_register_redaction_rules(register: Callable[[Rule], None]) -> Non
         @hookimpl
         def diagbundle_register_redaction_rules(register):
             register(Rule("acme-key", r"\\bacme_[A-Za-z0-9]{32}\\b"))
+            register(Rule("acme-sample", r"\\bacme_sample_[0-9]+\\b", kind="keep"))
     """
 
 
@@ -99,6 +104,27 @@ def diagbundle_register_options(register: Callable[[CliOption], None]) -> None:
         def diagbundle_register_options(register):
             register(CliOption(("--motd-path",), "motd_path", "where to read the MOTD",
                                default="/etc/motd"))
+    """
+
+
+@hookspec
+def diagbundle_register_ticket_fields(register: Callable[[TicketField], None]) -> None:
+    """Register fields of the ticket: what support needs the user to say.
+
+    Each field becomes a ``diagbundle collect`` option and a keyword of
+    ``diagbundle.collect()``, is asked for on a terminal when it has
+    ``prompt=True`` and is missing, is checked against its ``pattern`` and
+    ``required``, and is written to ``ticket/ticket.json`` and the top of
+    summary.md. Names must be unique across plugins.
+
+    Example::
+
+        from diagbundle import TicketField, hookimpl
+
+        @hookimpl
+        def diagbundle_register_ticket_fields(register):
+            register(TicketField("gpt-id", "Custom GPT ID", pattern=r"g-[A-Za-z0-9]{9}",
+                                 identifying=True, prompt=True))
     """
 
 

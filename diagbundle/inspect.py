@@ -11,6 +11,7 @@ import json
 import os
 import zipfile
 import zlib
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -117,7 +118,43 @@ def inspect_bundle(path: str | os.PathLike[str] | IO[bytes], *, name: str | None
                 report.problems.append(f"{check.path}: {check.problem}")
         for extra in sorted(set(in_zip) - listed - {"manifest.json"}):
             report.problems.append(f"{extra}: in the zip but not in the manifest")
+        if "summary.md" in in_zip and not any(p.startswith("summary.md:") for p in report.problems):
+            report.problems += _totals_agree(zf.read("summary.md").decode("utf-8", "replace"), manifest)
     return report
+
+
+def _totals_agree(summary: str, manifest: dict[str, Any]) -> list[str]:
+    """summary.md must state the same redaction totals as the manifest's file entries.
+
+    Bundles older than format 2 stated no per-collector totals; they are
+    not checked.
+    """
+    from diagbundle.manifest import SUMMARY, summary_totals
+
+    if not isinstance(manifest.get("format_version"), int) or manifest["format_version"] < 2:
+        return []
+    by_collector: Counter[str] = Counter()
+    by_rule: Counter[str] = Counter()
+    for item in manifest["files"]:
+        if not isinstance(item, dict) or item.get("path") == SUMMARY:
+            continue
+        counts = item.get("redactions") or {}
+        if not isinstance(counts, dict):
+            continue
+        for rule, n in counts.items():
+            if isinstance(n, int) and n:
+                by_rule[str(rule)] += n
+                by_collector[str(item.get("collector"))] += n
+    said_collector, said_rule = summary_totals(summary)
+    problems = []
+    if said_rule != by_rule:
+        problems.append(f"summary.md: redaction totals per rule ({sum(said_rule.values())}) do not match "
+                        f"the manifest's files ({sum(by_rule.values())})")
+    if said_collector != by_collector:
+        problems.append("summary.md: redaction totals per collector do not match the manifest's files")
+    if manifest.get("redactions") not in (None, dict(by_rule)):
+        problems.append("manifest.json: its redaction totals do not match its own file entries")
+    return problems
 
 
 def _verify(zf: zipfile.ZipFile, info: zipfile.ZipInfo, size: int, sha256: str) -> str | None:

@@ -28,7 +28,7 @@ import pluggy
 from diagbundle import hookspecs
 from diagbundle.names import COLLECTOR_NAME
 from diagbundle.redaction import Rule
-from diagbundle.types import CliOption, Collector, Format, Uploader
+from diagbundle.types import CliOption, Collector, Format, TicketField, Uploader
 
 ENTRY_POINT_GROUP = "diagbundle"
 
@@ -36,8 +36,11 @@ ENTRY_POINT_GROUP = "diagbundle"
 DEFAULT_PLUGINS: tuple[str, ...] = (
     "diagbundle_plugins.environment",
     "diagbundle_plugins.browsers",
+    "diagbundle_plugins.network",
+    "diagbundle_plugins.connectivity",
     "diagbundle_plugins.har",
     "diagbundle_plugins.attachments",
+    "diagbundle_plugins.ticket",
     "diagbundle_plugins.uploaders",
 )
 
@@ -60,6 +63,7 @@ class PluginInfo:
     formats: list[str] = field(default_factory=list)
     options: list[str] = field(default_factory=list)
     rules: list[str] = field(default_factory=list)
+    ticket_fields: list[str] = field(default_factory=list)
     uploaders: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
@@ -74,6 +78,7 @@ class PluginInfo:
             "formats": self.formats,
             "options": self.options,
             "rules": self.rules,
+            "ticket_fields": self.ticket_fields,
             "uploaders": self.uploaders,
         }
 
@@ -94,6 +99,7 @@ class PluginManager:
         self.formats: list[Format] = []
         self.options: list[CliOption] = []
         self.rules: list[Rule] = []
+        self.ticket_fields: list[TicketField] = []
         #: Uploaders by URL scheme (one uploader may serve several schemes).
         self.uploaders: dict[str, Uploader] = {}
         for module_name in builtins:
@@ -188,14 +194,17 @@ class PluginManager:
         if self._gathered:
             return
         self.collectors, self.formats, self.options, self.rules = {}, [], [], []
+        self.ticket_fields = []
         self.uploaders = {}
         for info in self.infos.values():
             info.collectors, info.formats, info.options, info.rules = [], [], [], []
+            info.ticket_fields = []
             info.uploaders = []
         self._call("diagbundle_register_collectors", self._add_collector)
         self._call("diagbundle_register_formats", self._add_format)
         self._call("diagbundle_register_options", self._add_option)
         self._call("diagbundle_register_redaction_rules", self._add_rule)
+        self._call("diagbundle_register_ticket_fields", self._add_ticket_field)
         self._call("diagbundle_register_uploaders", self._add_uploader)
         self._gathered = True
 
@@ -220,7 +229,11 @@ class PluginManager:
         self.options = [o for o in self.options if o.name not in info.options]
         self.rules = [r for r in self.rules if r.name not in info.rules]
         self.uploaders = {s: u for s, u in self.uploaders.items() if u.name not in info.uploaders}
+        dropped = {f"ticket:{n}" for n in info.ticket_fields}
+        self.options = [o for o in self.options if o.name not in dropped]
+        self.ticket_fields = [f for f in self.ticket_fields if f.name not in info.ticket_fields]
         info.collectors, info.formats, info.options, info.rules = [], [], [], []
+        info.ticket_fields = []
         info.uploaders = []
 
     def _add_collector(self, info: PluginInfo, collector: Collector) -> None:
@@ -249,6 +262,19 @@ class PluginManager:
             raise ValueError(f"option {option.flags[0]} clashes with an existing option")
         self.options.append(option)
         info.options.append(option.name)
+
+    def _add_ticket_field(self, info: PluginInfo, ticket_field: TicketField) -> None:
+        """A ticket field, and the option that gives it (refused on a clash, like any option)."""
+        if not isinstance(ticket_field, TicketField):
+            raise TypeError(f"register() expects a TicketField, got {type(ticket_field).__name__}")
+        if not COLLECTOR_NAME.match(ticket_field.name):
+            raise ValueError(f"invalid ticket field name {ticket_field.name!r} (use a-z, 0-9, - and _)")
+        if ticket_field.pattern is not None:
+            re.compile(ticket_field.pattern)
+        self._add_option(info, ticket_field.option())
+        info.options.remove(ticket_field.option().name)
+        self.ticket_fields.append(ticket_field)
+        info.ticket_fields.append(ticket_field.name)
 
     def _add_rule(self, info: PluginInfo, rule: Rule) -> None:
         if not isinstance(rule, Rule):

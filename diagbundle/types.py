@@ -15,7 +15,8 @@ from typing import IO, TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     from diagbundle.context import Context
-    from diagbundle.redaction import Redactor
+    from diagbundle.redaction.view import RedactionView
+    from diagbundle.review import Prompt
 
 
 #: What one collector may produce itself unless it says otherwise (files it
@@ -31,10 +32,15 @@ class Collector:
     to add bytes. ``check`` runs first, serially, before anything is written:
     it returns a reason to skip (``"no display"``) or ``None`` to run, and may
     raise :class:`~diagbundle.errors.UsageError` to stop the whole run (a
-    missing ``--attach`` file). ``plan`` lists the sources the collector would
-    read, for ``--dry-run``. ``timeout`` overrides ``--timeout`` for this
-    collector; ``max_bytes`` is its size budget (``None``: unlimited, for
-    collectors that only add files the user chose).
+    missing ``--attach`` file); what it finds can go to ``collect`` through
+    ``ctx.state``. ``plan`` lists the sources the collector would read, for
+    ``--dry-run``. ``review(ctx, prompt)`` runs after every collector is done
+    and before anything is written: it may show the user what was found and
+    ask (keep or drop each screenshot), through :class:`~diagbundle.review.Prompt`,
+    which answers with the defaults when nobody can be asked. ``timeout``
+    overrides ``--timeout`` for this collector; ``max_bytes`` is its size
+    budget in bytes of content (``None``: unlimited, for collectors that only
+    add files the user chose).
     """
 
     name: str
@@ -45,6 +51,7 @@ class Collector:
     timeout: float | None = None
     max_bytes: int | None = DEFAULT_MAX_BYTES
     needs_network: bool = False
+    review: Callable[[Context, Prompt], None] | None = None
 
 
 @dataclass
@@ -59,7 +66,7 @@ class FormatJob:
     seen, anything worth a line in summary.md.
     """
 
-    redactor: Redactor
+    redactor: RedactionView
     counts: Counter[str] = field(default_factory=Counter)
     options: Mapping[str, Any] = field(default_factory=dict)
     report: dict[str, Any] = field(default_factory=dict)
@@ -96,6 +103,9 @@ class CliOption:
     (repeatable) or ``"store_true"`` (a flag). ``const`` makes the value of a
     ``"store"`` option optional: ``--capture-screen`` alone gives ``const``,
     ``--capture-screen 2`` gives ``"2"``, and leaving it out gives ``default``.
+    ``collector`` names the collector the option feeds: giving the option
+    while that collector is not selected (``--only environment --attach x``)
+    is a usage error, since the user's input would silently stay out.
     """
 
     flags: tuple[str, ...]
@@ -106,10 +116,51 @@ class CliOption:
     default: Any = None
     name: str = ""
     const: Any = None
+    collector: str | None = None
 
     def __post_init__(self) -> None:
         if not self.name:
             object.__setattr__(self, "name", self.dest)
+
+
+@dataclass(frozen=True)
+class TicketField:
+    """One thing the user tells support, as an option, a prompt and a key of ``ticket/ticket.json``.
+
+    The built-in fields (problem, steps, when, e-mail, case id ...) are
+    registered this way, and so are a vendor's own ("custom GPT ID",
+    "project ID"). ``name`` gives the option (``--project-id``) and the
+    keyword of :func:`diagbundle.collect` (``project_id``). ``pattern`` is a
+    full-match regular expression the value must satisfy; ``required``
+    fields must be given (or answered at the prompt); ``prompt`` asks for
+    the field on a terminal when it is missing; ``identifying`` values (an
+    e-mail, a case id: typed on purpose so support can find the account)
+    stay readable in the ticket and are pseudonymised everywhere else;
+    ``repeatable`` takes the option more than once; ``text_file`` accepts
+    ``@FILE`` for a long text.
+    """
+
+    name: str
+    label: str
+    help: str = ""
+    pattern: str | None = None
+    required: bool = False
+    prompt: bool = False
+    identifying: bool = False
+    repeatable: bool = False
+    text_file: bool = False
+
+    @property
+    def dest(self) -> str:
+        return self.name.replace("-", "_")
+
+    def option(self) -> CliOption:
+        """The ``diagbundle collect`` option this field gives the user."""
+        more = " (TEXT or @FILE)" if self.text_file else ""
+        return CliOption((f"--{self.name}",), self.dest, (self.help or self.label) + more,
+                         action="append" if self.repeatable else "store",
+                         metavar="TEXT" if self.text_file else "VALUE", collector="ticket",
+                         name=f"ticket:{self.name}")
 
 
 @dataclass(frozen=True)

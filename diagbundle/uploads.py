@@ -186,7 +186,7 @@ def revoke(bundle: str | os.PathLike[str], *, manager: PluginManager | None = No
 
 def check_destination(to: str, *, expires: str | float | None = None,
                       manager: PluginManager | None = None) -> Uploader:
-    """The uploader for ``to``, or :class:`UsageError`: for checking ``collect --upload`` before collecting."""
+    """The uploader for ``to``, or :class:`UsageError`: checks ``collect --upload`` before collecting."""
     if expires is not None:
         parse_duration(expires)
     return _uploader_for(to, manager)

@@ -10,6 +10,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from diagbundle_plugins.har.jwt import DEFANGED_JWT
 from diagbundle_plugins.har.scrubber import Scrubber
 from diagbundle_plugins.har.stream import sanitize_har
 
@@ -20,12 +21,19 @@ CANARY = CASES / "diagbundle-canary.har"
 EXPECTED = json.loads((CASES / "diagbundle-canary.expected.json").read_text())
 
 
+def har_redactor(**options: Any) -> Redactor:
+    """A redactor as a bundle builds it: with the rule the HAR plugin registers."""
+    redactor = Redactor(**options)
+    redactor.add_rule(DEFANGED_JWT)
+    return redactor
+
+
 def sanitize_bytes(data: bytes, redactor: Redactor | None = None, *,
                    keep_bodies: bool = False) -> tuple[bytes, Counter[str], Scrubber]:
     import io
 
     counts: Counter[str] = Counter()
-    scrub = Scrubber(redactor or Redactor(), counts, keep_bodies=keep_bodies)
+    scrub = Scrubber(redactor or har_redactor(), counts, keep_bodies=keep_bodies)
     out: list[bytes] = []
     for chunk in sanitize_har(io.BytesIO(data), scrub.redactor, counts, scrubber=scrub):
         out.append(chunk)

@@ -66,7 +66,7 @@ def test_managed_preferences_proxies(detection):
     assert by_browser["chrome"].settings == {"ProxyMode": "pac_script",
                                              "ProxyPacUrl": "https://wpad.corp.example/proxy.pac"}
     firefox = by_browser["firefox"].settings
-    assert firefox["HTTPProxy"] == "proxy.corp.example:3128"
+    assert firefox["HTTPProxy"] == "[REDACTED:userinfo]@proxy.corp.example:3128"
     assert "S3cret" not in str(report(detection, "darwin"))
 
 

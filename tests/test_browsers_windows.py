@@ -45,6 +45,8 @@ class RegFile:
             return name, raw[1:-1].replace('\\"', '"').replace("\\\\", "\\")
         if raw.startswith("dword:"):
             return name, int(raw[6:], 16)
+        if raw.startswith("hex:"):  # REG_BINARY
+            return name, bytes(int(b, 16) for b in raw[4:].split(",") if b)
         if raw.startswith("hex(2):"):
             data = bytes(int(b, 16) for b in raw[7:].split(","))
             return name, data.decode("utf-16-le").rstrip("\0")
@@ -100,7 +102,7 @@ def test_default_browser_from_user_choice(detection):
 
 def test_policy_proxies_lose_credentials(detection):
     by_browser = {p.browser: p.settings for p in detection.policies}
-    assert by_browser["chrome"]["ProxyServer"] == "http://proxy.corp.example:8080"
+    assert by_browser["chrome"]["ProxyServer"] == "http://[REDACTED:userinfo]@proxy.corp.example:8080"
     assert by_browser["chrome"]["ProxyMode"] == "fixed_servers"
     assert "HomepageIsNewTabPage" not in by_browser["chrome"]
     assert by_browser["firefox"] == {"Mode": "autoConfig", "Locked": 1,

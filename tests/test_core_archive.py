@@ -33,11 +33,11 @@ def bundle_path(tmp_path: Path) -> Path:
                                       b"\x89PNG\r\n\x1a\n" + os.urandom(4000), out / "bundle.zip")
 
 
-def test_summary_first_manifest_last(bundle_path: Path) -> None:
+def test_summary_after_the_content_and_manifest_last(bundle_path: Path) -> None:
     with zipfile.ZipFile(bundle_path) as zf:
         infos = zf.infolist()
     names = [i.filename for i in infos]
-    assert names[0] == "summary.md"
+    assert names[-2] == "summary.md"  # written once the content's real totals are known
     assert names[-1] == "manifest.json"
     offsets = [i.header_offset for i in infos]
     assert offsets == sorted(offsets)  # the order on disk, not just in the directory
@@ -64,7 +64,7 @@ def test_manifest_describes_the_run(bundle_path: Path) -> None:
     import diagbundle
 
     manifest = json.loads(harness.members(bundle_path)["manifest.json"])
-    assert manifest["format_version"] == 1
+    assert manifest["format_version"] == 2
     assert manifest["diagbundle_version"] == diagbundle.__version__
     collectors = {c["name"]: c for c in manifest["collectors"]}
     assert collectors["good"] == {
@@ -181,7 +181,7 @@ def test_stdout_stream_is_a_valid_zip_matching_its_manifest(tmp_path: Path) -> N
     with zipfile.ZipFile(io.BytesIO(done.stdout)) as zf:
         assert zf.testzip() is None
         names = zf.namelist()
-        assert names[0] == "summary.md" and names[-1] == "manifest.json"
+        assert names[-2] == "summary.md" and names[-1] == "manifest.json"
         manifest = json.loads(zf.read("manifest.json"))
         for f in manifest["files"]:
             data = zf.read(f["path"])
@@ -236,7 +236,8 @@ def interrupt(
     out_dir.mkdir()
     (out_dir / "bundle.zip").write_text("an older bundle\n")
     started = tmp_path / "started"
-    args = ["collect", "-o", str(out_dir / "bundle.zip")]
+    # --force: even a run allowed to replace the old bundle leaves it alone when interrupted.
+    args = ["collect", "--force", "-o", str(out_dir / "bundle.zip")]
     if stage == "collecting":
         args += ["--only", "slow-collect"]
     elif stage == "redacting":

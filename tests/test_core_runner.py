@@ -6,6 +6,8 @@ choosing collectors by name.
 
 from __future__ import annotations
 
+import json
+
 import threading
 import time
 import types
@@ -121,7 +123,10 @@ def test_file_added_by_path_is_truncated_at_the_budget(tmp_path: Path) -> None:
     bundle = build_bundle(out, plugins=[plugin_of(c)], only="by-path")
     entry = bundle.file("by-path/big.log")
     assert entry["truncated"] is True
-    assert entry["size"] == 50_000 == len(bundle.zip.read("by-path/big.log"))
+    kept = bundle.zip.read("by-path/big.log")
+    # Cut at the last whole line within the budget: a value cut in half might escape its rule.
+    assert entry["size"] == len(kept) == 50_000 - 50_000 % len("a line of log text\n")
+    assert kept.endswith(b"\n")
 
 
 def test_raising_collector_keeps_what_it_wrote_and_others_run(tmp_path: Path) -> None:
@@ -188,14 +193,17 @@ def test_network_collector_runs_without_offline(tmp_path: Path) -> None:
 
 
 def test_offline_from_the_cli_and_in_dry_run(tmp_path: Path) -> None:
-    done = harness.run("collect", "--offline", "--dry-run", "--only", "needs-net", load="network")
+    done = harness.run("collect", "--offline", "--dry-run", "--only", "needs-net", load="needs_net")
     assert done.returncode == 0, done.stderr
     assert "skip:" in done.stdout and "offline" in done.stdout
     out = tmp_path / "b.zip"
     done = harness.run(
-        "collect", "--offline", "--only", "needs-net", "-o", str(out), "--json", load="network"
+        "collect", "--offline", "--only", "needs-net", "-o", str(out), "--json", load="needs_net"
     )
-    assert done.returncode == 0, done.stderr
+    # Written, but it holds no collected data: exit 6, and the reason is said.
+    assert done.returncode == 6, done.stderr
+    assert "every collector was skipped" not in done.stdout  # --json: stdout is the JSON only
+    assert json.loads(done.stdout)["complete"] is False
     assert "needs-net/reached.txt" not in harness.members(out)
 
 

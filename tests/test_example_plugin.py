@@ -89,7 +89,8 @@ def test_installed_plugin_collects_and_is_redacted(site: Path, repo: Path, tmp_p
     assert PASSWORD not in raw and TOKEN not in raw
     assert "git.example.com" in raw  # hosts of URLs are kept
     # `git remote -v` lists each remote twice (fetch and push)
-    assert manifest["files"][1]["redactions"] == {"acme-deploy-token": 2, "url-password": 2}
+    (git,) = [f for f in manifest["files"] if f["path"] == "gitinfo/git.json"]
+    assert git["redactions"] == {"acme-deploy-token": 2, "url-password": 2}
     assert f"`{head[:12]}`" in summary
 
 

@@ -15,10 +15,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from har_helpers import entry, har
+from diagbundle_plugins.har.jwt import DEFANGED_JWT
+from diagbundle_plugins.har.jwt import is_defanged as defanged_jwt
+from har_helpers import entry, har, har_redactor
 
-from diagbundle import Redactor
-from diagbundle.redaction.rules import defanged_jwt
+from diagbundle import PluginManager, Redactor
+from diagbundle.redaction.config import build_redactor
 from diagbundle.testing import build_bundle
 
 SIGNATURE = "c2lnbmF0dXJlLXBhcnQtMTIzNDU2Nzg5MA"
@@ -60,7 +62,7 @@ def test_anything_else_is_still_redacted(header: dict[str, Any], payload: dict[s
                                          signature: str) -> None:
     token = f"{_part(header)}.{_part(payload)}.{signature}"
     assert not defanged_jwt(token)
-    redactor = Redactor(key=b"j" * 32, username=False, hostname=False)
+    redactor = har_redactor(key=b"j" * 32, username=False, hostname=False)
     for text, mode in ((f"token {token} seen", False), (f"Authorization: Bearer {token}", False),
                        (f"Bearer {token}", False), (json.dumps({"id_token": token}), True)):
         assert token.split(".")[1] not in redactor.redact(text, json=mode)
@@ -99,5 +101,22 @@ def test_a_secret_hidden_in_iss_or_aud_is_not_taken_for_defanged(secret: str, cl
     # Inside the token the claim is base64: no text rule sees it, so the check must.
     token = f"{_part(HEADER)}.{_part({'exp': 1700003600, claim: secret})}."
     assert not defanged_jwt(token)
-    out = Redactor().redact(f"token {token} end")
+    out = har_redactor().redact(f"token {token} end")
     assert token not in out and "[REDACTED:jwt]" in out
+
+
+def test_the_core_alone_trusts_no_jwt_and_the_plugin_registers_its_trust() -> None:
+    token = f"{_part(HEADER)}.{_part(HARMLESS)}."
+    texts = [(f"token {token} seen", False), (f"Authorization: Bearer {token}", False),
+             (json.dumps({"id_token": token}), True), (f"GET /cb?x=1&id_token={token}&y=2", False)]
+    core = Redactor(key=b"j" * 32, username=False, hostname=False)
+    for text, mode in texts:
+        assert token not in core.redact(text, json=mode)
+    manager = PluginManager(autoload=False)
+    manager.gather()
+    assert DEFANGED_JWT in manager.rules
+    trusted = build_redactor(manager.rules, [])
+    for text, mode in texts:
+        assert token in trusted.redact(text, json=mode)
+    # Trust covers the token only: a secret that merely contains it is still redacted.
+    assert token not in trusted.redact(f"token={token}SIGNATURE")

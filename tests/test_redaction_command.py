@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import stat
@@ -15,34 +14,7 @@ import pytest
 GH = "ghp_OhbVrpoiVgRV5IfLBcbfnoGMbJmTPSIAoCLr"
 HAR = Path(__file__).parent / "har_cases"
 
-#: Until the CLI wires the commands in, a tiny driver builds the same parsers.
-DRIVER = """
-import argparse, sys
-from diagbundle.redaction.command import add_mapping_parser, add_redact_parser
-parser = argparse.ArgumentParser(prog="diagbundle")
-sub = parser.add_subparsers(dest="command")
-add_redact_parser(sub)
-add_mapping_parser(sub)
-args = parser.parse_args()
-sys.exit(args.func(args))
-"""
-
-
-def _wired() -> bool:
-    try:
-        from diagbundle.cli import build_parser
-    except ImportError:
-        return False
-    names = {
-        name
-        for action in build_parser()._actions
-        if isinstance(action, argparse._SubParsersAction)
-        for name in action.choices
-    }
-    return {"redact", "mapping"} <= names
-
-
-COMMAND = [sys.executable, "-m", "diagbundle"] if _wired() else [sys.executable, "-c", DRIVER]
+COMMAND = [sys.executable, "-m", "diagbundle"]
 
 
 def run(

@@ -19,7 +19,14 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 CORPUS = Path(__file__).parent / "redaction_corpus"
-CASES: list[dict[str, Any]] = tomllib.loads((CORPUS / "secrets.toml").read_text())["case"]
+#: Every ``*.toml`` file of the corpus: one per class of secret (see each file's head).
+CASES: list[dict[str, Any]] = [
+    {**case, "file": path.stem}
+    for path in sorted(CORPUS.glob("*.toml"))
+    for case in tomllib.loads(path.read_text())["case"]
+]
+#: Benign text, one file per kind of source: nothing in it may change.
+BENIGN = sorted(CORPUS.glob("benign*.txt"))
 ENGINES = ["python", "exhaustive"] + (["hyperscan"] if load_hyperscan() is not None else [])
 
 
@@ -28,7 +35,7 @@ def make(engine: str) -> Redactor:
 
 
 @pytest.mark.parametrize("engine", ENGINES)
-@pytest.mark.parametrize("case", CASES, ids=[f"{i}-{c['context']}" for i, c in enumerate(CASES)])
+@pytest.mark.parametrize("case", CASES, ids=[f"{c['file']}-{i}-{c['context']}" for i, c in enumerate(CASES)])
 def test_secret_is_removed_and_context_kept(case: dict[str, Any], engine: str) -> None:
     counts: Counter[str] = Counter()
     out = make(engine).redact(case["text"], counts, json=case.get("json", False))
@@ -56,7 +63,7 @@ def test_counts_never_hold_values() -> None:
 
 def test_prefilters_agree_with_the_exhaustive_reference() -> None:
     """Triggers are supersets: skipping lines changes nothing."""
-    text = "\n".join(c["text"] for c in CASES) + "\n" + (CORPUS / "benign.txt").read_text()
+    text = "\n".join(c["text"] for c in CASES) + "\n" + "".join(p.read_text() for p in BENIGN)
     outputs = {engine: make(engine).redact(text) for engine in ENGINES}
     reference = outputs.pop("exhaustive")
     for engine, out in outputs.items():
@@ -64,7 +71,7 @@ def test_prefilters_agree_with_the_exhaustive_reference() -> None:
 
 
 def test_benign_corpus_false_positive_rate() -> None:
-    lines = (CORPUS / "benign.txt").read_text().splitlines(keepends=True)
+    lines = [line for path in BENIGN for line in path.read_text().splitlines(keepends=True)]
     redactor = make("python")
     changed = [line for line in lines if redactor.redact(line) != line]
     rate = len(changed) / len(lines)

@@ -15,8 +15,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from diagbundle.redaction import Redactor
-from diagbundle.redaction.engine import _json_scan, _Spans
+from diagbundle.redaction.jsonfit import scan as _json_scan
 from diagbundle.redaction.prefilter import SINGLE_MATCH_MIN, load_hyperscan, project
+from diagbundle.redaction.spans import Spans as _Spans
 
 
 def _disjoint(cuts: list[int]) -> list[tuple[int, int]]:
@@ -187,7 +188,7 @@ def test_json_windows_lexed_late_give_what_lexing_each_gives(
     """JSON mode leaves the windows of a long line unlexed until a match needs the state."""
     import random
 
-    from diagbundle.redaction import engine
+    from diagbundle.redaction import engine, jsonfit
 
     rnd = random.Random(seed)
     words = ['pad "quoted" \\\\ back', "x" * 40, "a@example.org", "token=ghp_" + "B" * 36, "\\n", "é",
@@ -206,7 +207,7 @@ def test_json_windows_lexed_late_give_what_lexing_each_gives(
         return b"".join(Redactor(key=b"j" * 32, username=False, hostname=False).stream(chunks, json=True))
 
     late = redact()
-    monkeypatch.setattr(engine, "JSON_PENDING", 0)
+    monkeypatch.setattr(jsonfit, "JSON_PENDING", 0)
     assert redact() == late
     parsed = json.loads(late)
     assert len(parsed) == len(rows) and "ghp_" + "B" * 36 not in late.decode()

@@ -23,8 +23,9 @@ def test_share_settings_are_read_and_do_not_upset_the_redaction_config(tmp_path:
     build_redactor(config_path=config)  # [share] is a known table, not an error
 
 
-def test_missing_file_means_no_defaults(tmp_path: Path) -> None:
-    assert share_settings(tmp_path / "none.toml") == ShareSettings()
+def test_no_config_file_means_no_defaults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "empty"))
+    assert share_settings() == ShareSettings()
 
 
 @pytest.mark.parametrize(("body", "message"), [

@@ -36,27 +36,19 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-import platformdirs
-
+from diagbundle.config import default_config_path, read_config
 from diagbundle.errors import UsageError
 from diagbundle.redaction.engine import Redactor
 from diagbundle.redaction.rule import Rule
 from diagbundle.redaction.rules import DEFAULT_PII, PII_KINDS
 
 if sys.version_info >= (3, 11):
-    import tomllib
+    pass
 else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
+    pass
 
-APP = "diagbundle"
-_TOP_KEYS = {"redaction", "share"}  # [share] is read by diagbundle.share_config
-_KEYS = {"allow", "allow_patterns", "username", "hostname", "pii", "rules"}
+_KEYS = {"allow", "allow_patterns", "username", "hostname", "pii", "rules", "mapping_days"}
 _RULE_KEYS = {"name", "pattern", "kind", "group", "ignore_case", "trigger", "label"}
-
-
-def default_config_path() -> Path:
-    """Where the user's configuration is read from."""
-    return platformdirs.user_config_path(APP) / "config.toml"
 
 
 def build_redactor(
@@ -118,20 +110,7 @@ def pattern_rule(pattern: str, number: int) -> Rule:
 
 
 def _read(path: Path) -> dict[str, Any]:
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise UsageError(f"{path}: no such configuration file") from None
-    except OSError as err:
-        raise UsageError(f"{path}: {err.strerror or err}") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
-        raise UsageError(f"{path}: not valid TOML: {err}") from None
-    unknown = set(data) - _TOP_KEYS
-    if unknown:
-        raise UsageError(f"{path}: unknown setting(s): {', '.join(sorted(unknown))}")
-    section = data.get("redaction", {})
-    if not isinstance(section, dict):
-        raise UsageError(f"{path}: [redaction] must be a table")
+    section: dict[str, Any] = dict(read_config(path).get("redaction", {}))
     unknown = set(section) - _KEYS
     if unknown:
         raise UsageError(f"{path}: unknown [redaction] setting(s): {', '.join(sorted(unknown))}")

@@ -5,6 +5,13 @@ does not depend on which file or thread saw the value first in any way an
 outsider could reverse; the numbering is only a short, readable name for
 that digest. The mapping back to values stays in memory and, if the user
 asks, in their data directory (:mod:`diagbundle.redaction.mapping`).
+
+Only personal data is kept for the mapping: an address, a user or host
+name is what the user may need to say again to support. A secret
+(a cookie, a token, a password) also gets a consistent pseudonym, so
+support can tell that two requests sent the same cookie, but its value is
+never kept anywhere: the mapping holds the kinds the redactor knows as PII,
+or that a caller marked as personal, and nothing else.
 """
 
 from __future__ import annotations
@@ -13,6 +20,7 @@ import hmac
 import re
 import secrets
 import threading
+from collections.abc import Iterable, Mapping
 
 _KIND = re.compile(r"[a-z0-9_]+(?:-[a-z0-9_]+)*")
 
@@ -20,16 +28,18 @@ _KIND = re.compile(r"[a-z0-9_]+(?:-[a-z0-9_]+)*")
 class Pseudonyms:
     """Thread-safe table of pseudonyms for one bundle."""
 
-    def __init__(self, key: bytes | None = None) -> None:
+    def __init__(self, key: bytes | None = None, personal: frozenset[str] = frozenset()) -> None:
         self._key = key if key is not None else secrets.token_bytes(32)
+        #: Kinds whose values the mapping keeps (PII); every other kind is a secret.
+        self.personal = personal
         self._lock = threading.Lock()
         self._by_digest: dict[tuple[str, bytes], str] = {}
         self._by_value: dict[tuple[str, str], str] = {}
         self._next: dict[str, int] = {}
         self._mapping: dict[str, str] = {}
 
-    def get(self, kind: str, value: str) -> str:
-        """The pseudonym of ``value``, e.g. ``<email-1>``."""
+    def get(self, kind: str, value: str, personal: bool = False) -> str:
+        """The pseudonym of ``value``, e.g. ``<email-1>``; kept for the mapping if ``kind`` is personal."""
         cached = self._by_value.get((kind, value))
         if cached is not None:
             return cached
@@ -44,9 +54,33 @@ class Pseudonyms:
                 self._next[kind] = number
                 tag = f"<{kind}-{number}>"
                 self._by_digest[(kind, digest)] = tag
-                self._mapping[tag] = value
+                if personal or kind in self.personal:
+                    self._mapping[tag] = value
             self._by_value[(kind, value)] = tag
             return tag
+
+    def continue_from(self, tags: Iterable[str], mapping: Mapping[str, str] = {}) -> None:
+        """Carry on a bundle's numbering: for re-cleaning it without two values sharing a tag.
+
+        ``tags`` are the pseudonyms already in the bundle (``<email-3>``): new
+        ones start after the highest of each kind. ``mapping`` (the saved
+        mapping of that bundle, where this machine has it) gives each known
+        value its old tag again, so the same address keeps its pseudonym.
+        """
+        with self._lock:
+            for tag in tags:
+                kind, _, number = tag.strip("<>").rpartition("-")
+                if _KIND.fullmatch(kind) and number.isdigit():
+                    self._next[kind] = max(self._next.get(kind, 0), int(number))
+            for tag, value in mapping.items():
+                kind = tag.strip("<>").rpartition("-")[0]
+                if not _KIND.fullmatch(kind):
+                    continue
+                message = kind.encode() + b"\0" + value.encode("utf-8", "surrogatepass")
+                digest = hmac.digest(self._key, message, "sha256")
+                self._by_digest[(kind, digest)] = tag
+                self._by_value[(kind, value)] = tag
+                self._mapping[tag] = value
 
     def mapping(self) -> dict[str, str]:
         with self._lock:

@@ -43,6 +43,12 @@ class Rule:
 
     ``fold_case`` gives ``Alice`` and ``alice`` the same pseudonym.
 
+    ``kind="keep"`` replaces nothing: it vouches for what it matches (and
+    ``validate`` accepts), and any secret or PII match lying wholly inside
+    is dropped. A format step registers one for text it wrote itself and
+    knows to be harmless (the HAR plugin's defanged JWTs), so the core needs
+    no knowledge of any plugin.
+
     ``block_end`` makes a rule multi-line (PEM blocks): when a match runs to
     the end of its line without containing ``block_end``, every following
     line is redacted whole until a line containing ``block_end``.
@@ -50,7 +56,7 @@ class Rule:
 
     name: str
     pattern: str
-    kind: Literal["secret", "pii"] = "secret"
+    kind: Literal["secret", "pii", "keep"] = "secret"
     group: int | str = 0
     flags: int = 0
     validate: Callable[[str], bool] | None = None
@@ -65,8 +71,8 @@ class Rule:
     def __post_init__(self) -> None:
         if not RULE_NAME.fullmatch(self.name):
             raise ValueError(f"invalid rule name {self.name!r} (use a-z, 0-9, _, . and -)")
-        if self.kind not in ("secret", "pii"):
-            raise ValueError(f"rule {self.name}: kind must be 'secret' or 'pii'")
+        if self.kind not in ("secret", "pii", "keep"):
+            raise ValueError(f"rule {self.name}: kind must be 'secret', 'pii' or 'keep'")
         try:
             compiled = re.compile(self.pattern, self.flags)
             end = re.compile(self.block_end, self.flags) if self.block_end else None
@@ -86,6 +92,11 @@ class Rule:
     @property
     def pseudonym_kind(self) -> str:
         return self.label or self.name
+
+    @functools.cached_property
+    def tag(self) -> str:
+        """What replaces a secret this rule finds."""
+        return f"[REDACTED:{self.name}]"
 
     @functools.cached_property
     def anchor(self) -> tuple[str, int] | None:

@@ -13,7 +13,6 @@ import base64
 import binascii
 import functools
 import ipaddress
-import json
 import re
 from collections.abc import Iterable
 
@@ -48,93 +47,7 @@ def not_placeholder(value: str) -> bool:
         any(c.isalnum() for c in stripped)
         and not _PLACEHOLDER.fullmatch(stripped)
         and not TAG.search(stripped)
-        and not defanged_jwt(value.strip())
     )
-
-
-_UNSIGNED_JWT = re.compile(r"(eyJ[A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)\.")
-_JWT_HEADER_VALUE = re.compile(r"[A-Za-z0-9+./-]{1,32}")
-#: An issuer or audience: a URL without credentials, query or fragment, or a
-#: plain identifier; no run of letters and digits long enough to be a key.
-_JWT_PLAIN_CLAIM = re.compile(r"[A-Za-z0-9._~:/-]{1,256}")
-_LONG_RUN = re.compile(r"[A-Za-z0-9]{40}")
-_JWT_TIMES = frozenset({"exp", "iat", "nbf"})
-_JWT_IDENTITY = frozenset({"sub", "email", "name"})
-
-
-def _b64json(part: str) -> object:
-    try:
-        return json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
-    except (binascii.Error, ValueError):
-        return None
-
-
-def _plain_claim(value: object) -> bool:
-    """An ``iss``/``aud`` that is safe to keep: plain, and no secret rule matches it.
-
-    The claim sits base64-encoded inside the token, where no text rule sees
-    it, so it is checked here against every built-in secret rule (an AWS key
-    ID or a Slack token as an audience would otherwise ride through).
-    """
-    return isinstance(value, str) and _plain_claim_text(value)
-
-
-@functools.lru_cache(maxsize=4096)
-def _plain_claim_text(value: str) -> bool:
-    """:func:`_plain_claim` for a string; cached, as every token of a site has the same issuer."""
-    return (_JWT_PLAIN_CLAIM.fullmatch(value) is not None
-            and _LONG_RUN.search(value) is None
-            and not any(rule.compiled.search(value) for rule in _claim_checks()))
-
-
-@functools.cache
-def _claim_checks() -> tuple[Rule, ...]:
-    return tuple(rule for rule in _secret_rules() if rule.name != "jwt")
-
-
-@functools.lru_cache(maxsize=1024)
-def defanged_jwt(value: str) -> bool:
-    """A JWT already defanged by a format step (the HAR sanitizer): nothing left to hide.
-
-    Its signature is empty, so no server that checks signatures takes it; its
-    header holds only ``alg``/``typ``/``cty``; its payload only times
-    (``exp``, ``iat``, ``nbf``), a plain ``iss``/``aud`` (no credentials,
-    query, or long random run) and ``sub``/``email``/``name`` that are
-    already pseudonyms. Every claim is checked here, not trusted: a token
-    with any other claim, a real identity or a signature is still redacted.
-    Cached (a pure function of the token): a line is decided again when a
-    replacement changed it, and every token would be decoded twice.
-    """
-    m = _UNSIGNED_JWT.fullmatch(value)
-    if m is None:
-        return False
-    header, payload = _b64json(m.group(1)), _b64json(m.group(2))
-    if not isinstance(header, dict) or not isinstance(payload, dict):
-        return False
-    if any(k not in ("alg", "typ", "cty") or not isinstance(v, str)
-           or not _JWT_HEADER_VALUE.fullmatch(v) for k, v in header.items()):
-        return False
-    for key, claim in payload.items():
-        if key in _JWT_TIMES:
-            ok = isinstance(claim, (int, float)) and not isinstance(claim, bool)
-        elif key in _JWT_IDENTITY:
-            ok = isinstance(claim, str) and TAG.fullmatch(claim) is not None \
-                and claim.startswith("<")
-        elif key == "iss":
-            ok = _plain_claim(claim)
-        elif key == "aud":
-            ok = _plain_claim(claim) or (isinstance(claim, list) and len(claim) <= 16
-                                         and all(_plain_claim(a) for a in claim))
-        else:
-            ok = False
-        if not ok:
-            return False
-    return True
-
-
-def not_defanged_jwt(value: str) -> bool:
-    """The ``jwt`` rule's check: every JWT but an already defanged one."""
-    return not defanged_jwt(value)
 
 
 def luhn(value: str) -> bool:
@@ -432,7 +345,7 @@ def _secret_rules() -> list[Rule]:
              trigger=r"hf_|api_org_"),
         Rule("jwt",
              r"(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*",
-             flags=A, trigger="eyj", validate=not_defanged_jwt),
+             flags=A, trigger="eyj"),
         # HTTP credentials, in headers, dumps and code.
         Rule("authorization",
              _KEY_START + r"[\"']?(?i:(?:proxy-)?authorization)[\"']?[ \t]*[:=][ \t]*"

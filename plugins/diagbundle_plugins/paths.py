@@ -8,17 +8,21 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from diagbundle import UsageError
+from diagbundle import HEAD_SIZE, UsageError
 
 
-def read_head(option: str, path: Path, size: int) -> bytes:
-    """The first ``size`` bytes of the file given with ``option``, or a one-line UsageError."""
+def read_head(option: str, path: Path) -> bytes:
+    """The head of the file given with ``option`` (what format detection sees), or a one-line UsageError.
+
+    The same :data:`diagbundle.HEAD_SIZE` as the core's own checks: a file
+    that passes here cannot then be refused when it is staged.
+    """
     if not path.exists():
         raise UsageError(f"{option} {path}: no such file")
     if not path.is_file():
         raise UsageError(f"{option} {path}: not a regular file")
     try:
         with path.open("rb") as fh:
-            return fh.read(size)
+            return fh.read(HEAD_SIZE)
     except OSError as err:
         raise UsageError(f"{option} {path}: {err.strerror or err}") from err

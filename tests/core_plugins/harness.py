@@ -82,3 +82,78 @@ def attachments_bundle(folder: Path, log_text: str, png_bytes: bytes, out: Path)
                "--attach-binary", "--only", "attachments,good", "-o", str(out), load="good")
     assert done.returncode == 0, done.stderr
     return out
+
+
+class Terminal:
+    """A child ``diagbundle`` whose stdin, stdout and stderr are one pseudo-terminal (a person's).
+
+    ``expect`` reads until a text shows, ``send`` types a line; every read
+    is bounded in time, and the child is killed on the way out.
+    """
+
+    def __init__(self, *args: str, load: str | None = "", env: Mapping[str, str] | None = None) -> None:
+        import pty
+
+        self.leader, follower = pty.openpty()
+        self.child = subprocess.Popen(command(*args), stdin=follower, stdout=follower, stderr=follower,
+                                      env=child_env(load, env), close_fds=True)
+        os.close(follower)
+        self.seen = bytearray()
+        self._mark = 0
+
+    def expect(self, needle: bytes, timeout: float = 30) -> None:
+        """Read until ``needle`` shows after the last text expected."""
+        import select
+        import time
+
+        deadline = time.monotonic() + timeout
+        while needle not in self.seen[self._mark:]:
+            left = deadline - time.monotonic()
+            assert left > 0, f"no {needle!r} in {bytes(self.seen)!r}"
+            ready, _, _ = select.select([self.leader], [], [], left)
+            if ready:
+                try:
+                    chunk = os.read(self.leader, 4096)
+                except OSError:
+                    chunk = b""
+                assert chunk, f"the terminal closed before {needle!r}: {bytes(self.seen)!r}"
+                self.seen += chunk
+        self._mark = self.seen.index(needle, self._mark) + len(needle)
+
+    def send(self, line: bytes) -> None:
+        os.write(self.leader, line + b"\n")
+
+    def wait(self, timeout: float = 60) -> int:
+        return self.child.wait(timeout=timeout)
+
+    def __enter__(self) -> Terminal:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.child.kill()
+        self.child.wait(timeout=10)
+        os.close(self.leader)
+
+
+def run_with_terminal_stderr(*args: str, load: str | None = "",
+                             env: Mapping[str, str] | None = None) -> tuple[int, str]:
+    """Run to completion with stderr on a pseudo-terminal (stdin and stdout not); (exit code, what it showed)."""
+    import pty
+
+    leader, follower = pty.openpty()
+    try:
+        child = subprocess.run(command(*args), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=follower,
+                               env=child_env(load, env), timeout=120)
+    finally:
+        os.close(follower)
+    seen = bytearray()
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # EIO: the child is gone and everything was read
+            break
+        if not chunk:
+            break
+        seen += chunk
+    os.close(leader)
+    return child.returncode, seen.decode("utf-8", "replace")

@@ -7,15 +7,14 @@ removed before anything else sees them.
 from __future__ import annotations
 
 import json
-import plistlib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from diagbundle import strip_userinfo
 from diagbundle_plugins.browsers.catalog import CHROMIUM_PROXY_POLICIES, FIREFOX_PROXY_KEYS
 from diagbundle_plugins.browsers.model import PolicyProxy
 from diagbundle_plugins.environment.paths import tilde
-from diagbundle_plugins.environment.variables import strip_credentials
 
 #: Linux folders of Chromium-family JSON policies: (browser, folder).
 LINUX_CHROMIUM_DIRS: tuple[tuple[str, str], ...] = (
@@ -47,7 +46,7 @@ WIN_POLICY_KEYS: tuple[tuple[str, str], ...] = (
 def _clean(value: Any) -> Any:
     """A policy value with credentials removed from every string in it."""
     if isinstance(value, str):
-        return strip_credentials(value)[0]
+        return strip_userinfo(value)
     if isinstance(value, Mapping):
         return {str(k): _clean(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
@@ -108,6 +107,8 @@ def linux_policies(firefox_dirs: Iterable[str] = ()) -> list[PolicyProxy]:
 
 def macos_policies(root: Path = Path("/")) -> list[PolicyProxy]:
     """Proxy policies from /Library/Managed Preferences (MDM profiles)."""
+    import plistlib  # here, not at the top: it pulls in expat, ~15 ms Linux runs need not pay
+
     found: list[PolicyProxy] = []
     for browser, rel in MAC_MANAGED:
         path = root / rel

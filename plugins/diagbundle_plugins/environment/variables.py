@@ -8,11 +8,10 @@ proxy URLs lose their credentials here first, and paths show ``~``.
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
+from diagbundle import strip_userinfo
 from diagbundle_plugins.environment.paths import tilde_list
 
 #: Variables whose value is kept as is (after redaction).
@@ -34,31 +33,10 @@ PATHS = frozenset({
     "XDG_DATA_DIRS", "TMPDIR", "TEMP", "TMP",
 })
 
-#: Proxy variables (any case): kept with any user:password removed.
-PROXIES = frozenset({"http_proxy", "https_proxy", "ftp_proxy", "all_proxy", "no_proxy"})
-
-_USERINFO = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://)?[^/@\s]*@")
-
-
-def strip_credentials(value: str) -> tuple[str, bool]:
-    """A proxy URL without its ``user:password@`` part, and whether one was removed."""
-    parts = urlsplit(value if "://" in value else f"//{value}")
-    if parts.username is None and parts.password is None:
-        # urlsplit misses some malformed forms; the regex is the safety net.
-        if _USERINFO.match(value):
-            return _USERINFO.sub(lambda m: m.group(1) or "", value), True
-        return value, False
-    host = parts.hostname or ""
-    if ":" in host:
-        host = f"[{host}]"
-    try:
-        port = parts.port
-    except ValueError:
-        port = None
-    netloc = f"{host}:{port}" if port else host
-    cleaned = urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
-    return (cleaned if "://" in value else cleaned.lstrip("/")), True
-
+#: Proxy variables (any case): kept with any user:password replaced by
+#: ``[REDACTED:userinfo]`` (see :func:`diagbundle.strip_userinfo`).
+PROXIES = frozenset({"http_proxy", "https_proxy", "ftp_proxy", "all_proxy", "no_proxy",
+                     "socks_proxy"})
 
 def variables(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
     """The ``environment_variables`` section: all names, allowlisted values."""
@@ -72,9 +50,9 @@ def variables(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
         elif name in PATHS:
             values[name] = tilde_list(value)
         elif name.lower() in PROXIES:
-            cleaned, removed = strip_credentials(value)
+            cleaned = strip_userinfo(value)
             values[name] = cleaned
-            if removed:
+            if cleaned != value:
                 credentials_removed.append(name)
     return {"names": sorted(env), "values": values,
             "proxy_credentials_removed": credentials_removed}

@@ -9,17 +9,24 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from diagbundle import CliOption, Collector, Format, hookimpl
+from diagbundle import CliOption, Collector, Format, Rule, hookimpl
 from diagbundle_plugins.har.collector import check, collect, plan
 from diagbundle_plugins.har.format import HAR_FORMAT
+from diagbundle_plugins.har.jwt import DEFANGED_JWT
 from diagbundle_plugins.har.stream import sanitize_har
 
-__all__ = ["HAR_FORMAT", "sanitize_har"]
+__all__ = ["DEFANGED_JWT", "HAR_FORMAT", "sanitize_har"]
 
 
 @hookimpl
 def diagbundle_register_formats(register: Callable[[Format], None]) -> None:
     register(HAR_FORMAT)
+
+
+@hookimpl
+def diagbundle_register_redaction_rules(register: Callable[[Rule], None]) -> None:
+    # The JWTs this plugin defangs are kept by the bundle's text pass (and no other JWT).
+    register(DEFANGED_JWT)
 
 
 @hookimpl
@@ -31,7 +38,7 @@ def diagbundle_register_collectors(register: Callable[[Collector], None]) -> Non
 @hookimpl
 def diagbundle_register_options(register: Callable[[CliOption], None]) -> None:
     register(CliOption(("--har",), "har", "include a HAR file, sanitized; repeatable",
-                       action="append", metavar="PATH"))
+                       action="append", metavar="PATH", collector="har"))
     register(CliOption(("--har-keep-bodies",), "har_keep_bodies",
                        "keep JavaScript, HTML and CSS bodies in HAR files (still redacted)",
                        action="store_true"))

@@ -15,10 +15,9 @@ import binascii
 import re
 from typing import Any
 
+from diagbundle_plugins.har import walk
 from diagbundle_plugins.har.names import is_secret_name
 from diagbundle_plugins.har.scrubber import Scrubber
-from diagbundle_plugins.har.urls import sanitize_query
-from diagbundle_plugins.har.walk import sanitize_any
 
 _MARKUP = frozenset({
     "text/html", "application/xhtml+xml", "text/javascript", "application/javascript",
@@ -65,34 +64,34 @@ def sanitize_body(text: str, mime_raw: Any, scrub: Scrubber) -> str:
     mime = media_type(mime_raw)
     kind = body_kind(mime)
     if kind == "json" or (kind == "text" and text.lstrip()[:1] in ("{", "[")):
-        nested = scrub.json_text(text)
+        nested = walk.json_text(scrub, text)
         if nested is not None:
             return nested
         if kind == "json" and "\n" in text.strip():
             return "\n".join(_json_line(line, scrub) for line in text.split("\n"))
     if kind == "form":
-        return sanitize_query(text, scrub, "har-body")
+        return walk.sanitize_query(scrub, text, "har-body")
     if kind == "multipart":
         return _multipart(text, mime_raw if isinstance(mime_raw, str) else "", scrub)
     if kind == "markup":
         text = _HTML_TAG.sub(lambda m: _html_tag(m.group(), scrub), text)
     elif "query" in text and "{" in text:
         text = _GRAPHQL_ARG.sub(lambda m: _graphql_arg(m, scrub), text)
-    return scrub.text(text)
+    return walk.free_text(scrub, text)
 
 
 def _json_line(line: str, scrub: Scrubber) -> str:
     """One line of newline-delimited JSON."""
     if not line.strip():
         return line
-    nested = scrub.json_text(line)
-    return nested if nested is not None else scrub.text(line)
+    nested = walk.json_text(scrub, line)
+    return nested if nested is not None else walk.free_text(scrub, line)
 
 
 def _graphql_arg(m: re.Match[str], scrub: Scrubber) -> str:
     if not is_secret_name(m.group("name")):
         return m.group()
-    return f'{m.group("name")}{m.group("sep")}"{scrub.secret(m.group("value"), "har-body")}"'
+    return f'{m.group("name")}{m.group("sep")}"{walk.secret(scrub, m.group("value"), "har-body")}"'
 
 
 def _html_tag(tag: str, scrub: Scrubber) -> str:
@@ -106,7 +105,7 @@ def _html_tag(tag: str, scrub: Scrubber) -> str:
     def replace(m: re.Match[str]) -> str:
         if m.group("name").lower() not in ("value", "content") or not m.group("value"):
             return m.group()
-        new = scrub.secret(m.group("value"), "har-body")
+        new = walk.secret(scrub, m.group("value"), "har-body")
         return f"{m.group('name')}={m.group('q') or chr(34)}{new}{m.group('q') or chr(34)}"
 
     return _ATTR.sub(replace, tag)
@@ -124,7 +123,7 @@ def _multipart(text: str, mime: str, scrub: Scrubber) -> str:
         first = text.lstrip().split("\n", 1)[0].strip()
         boundary = first[2:] if first.startswith("--") else None
     if not boundary:
-        return scrub.text(text)
+        return walk.free_text(scrub, text)
     delimiter = "--" + boundary
     pieces = text.split(delimiter)
     for i, piece in enumerate(pieces):
@@ -134,7 +133,7 @@ def _multipart(text: str, mime: str, scrub: Scrubber) -> str:
         if not sep:
             head, sep, body = piece.partition("\n\n")
         if not sep:
-            pieces[i] = scrub.text(piece)
+            pieces[i] = walk.free_text(scrub, piece)
             continue
         ending = body[len(body.rstrip("\r\n")):]
         content = body[: len(body) - len(ending)]
@@ -143,11 +142,11 @@ def _multipart(text: str, mime: str, scrub: Scrubber) -> str:
             scrub.counts["har-body-dropped"] += 1
             content = "[file content dropped by diagbundle]"
         elif name_m and is_secret_name(name_m.group(1)):
-            content = scrub.secret(content, "har-body")
+            content = walk.secret(scrub, content, "har-body")
         else:
             type_m = re.search(r"content-type:\s*([^\r\n]+)", head, re.IGNORECASE)
             content = sanitize_body(content, type_m.group(1) if type_m else "text/plain", scrub)
-        pieces[i] = scrub.text(head) + sep + content + ending
+        pieces[i] = walk.free_text(scrub, head) + sep + content + ending
     return delimiter.join(pieces)
 
 
@@ -169,7 +168,7 @@ def sanitize_content(content: Any, scrub: Scrubber, where: str) -> dict[str, Any
         if key == "comment":
             scrub.counts["har-comment"] += 1
             continue
-        out[key] = value if key in ("size", "compression", "mimeType") else sanitize_any(value, scrub)
+        out[key] = value if key in ("size", "compression", "mimeType") else walk.sanitize_any(scrub, value)
     if "mimeType" in out and not isinstance(out["mimeType"], str):
         out["mimeType"] = ""
     if text is None or text == "":
@@ -213,7 +212,7 @@ def sanitize_post_data(post: Any, scrub: Scrubber) -> dict[str, Any] | None:
     if post is None:
         return None
     if not isinstance(post, dict):
-        return {"mimeType": "", "text": scrub.text(str(post))}
+        return {"mimeType": "", "text": walk.free_text(scrub, str(post))}
     out: dict[str, Any] = {}
     mime = media_type(post.get("mimeType"))
     kind = body_kind(mime)
@@ -232,19 +231,20 @@ def sanitize_post_data(post: Any, scrub: Scrubber) -> dict[str, Any] | None:
         elif key == "params":
             out[key] = [_param(p, scrub) for p in value or []] if isinstance(value, list) else []
         else:
-            out[key] = sanitize_any(value, scrub)
+            out[key] = walk.sanitize_any(scrub, value)
     return out
 
 
 def _param(param: Any, scrub: Scrubber) -> Any:
     if not isinstance(param, dict):
-        return sanitize_any(param, scrub)
+        return walk.sanitize_any(scrub, param)
     name = param.get("name")
     secret = isinstance(name, str) and is_secret_name(name)
     out: dict[str, Any] = {}
     for key, value in param.items():
         if key == "value" and isinstance(value, str):
-            out[key] = scrub.secret(value, "har-body") if secret else scrub.value(value, "har-body")
+            judge = walk.secret if secret else walk.value
+            out[key] = judge(scrub, value, "har-body")
         elif key == "value" and "fileName" in param:
             out[key] = ""
         elif key == "comment":
@@ -252,7 +252,7 @@ def _param(param: Any, scrub: Scrubber) -> Any:
         elif key == "name" and isinstance(value, str):
             out[key] = scrub.redact(value)
         else:
-            out[key] = sanitize_any(value, scrub)
+            out[key] = walk.sanitize_any(scrub, value)
     return out
 
 
@@ -263,7 +263,7 @@ def sanitize_websocket(messages: Any, scrub: Scrubber) -> list[Any]:
     out: list[Any] = []
     for message in messages:
         if not isinstance(message, dict):
-            out.append(sanitize_any(message, scrub))
+            out.append(walk.sanitize_any(scrub, message))
             continue
         clean: dict[str, Any] = {}
         for key, value in message.items():
@@ -276,6 +276,6 @@ def sanitize_websocket(messages: Any, scrub: Scrubber) -> list[Any]:
             elif key in ("type", "time", "opcode"):
                 clean[key] = value
             else:
-                clean[key] = sanitize_any(value, scrub)
+                clean[key] = walk.sanitize_any(scrub, value)
         out.append(clean)
     return out

@@ -4,27 +4,24 @@ Paths are checked before anything is written. The file itself goes through
 ``ctx.add_file``, so the core runs the ``har`` format step on it; a file that
 is not a valid HAR stops the whole run with a one-line error (the user asked
 for that file, and including it unsanitized or silently leaving it out would
-both be wrong).
+both be wrong). The summary lines come from the format step's report, once
+the write stage has run it.
 """
 
 from __future__ import annotations
 
+import functools
 import os
-import weakref
 from pathlib import Path
 from typing import Any
 
-from diagbundle import Context, FormatError, UsageError
+from diagbundle import Context, UsageError
 from diagbundle_plugins.har import report
 from diagbundle_plugins.har.discover import discover
 from diagbundle_plugins.har.format import detect
 from diagbundle_plugins.paths import read_head
 
-HEAD_SIZE = 64 << 10
 MAX_IDS_IN_SUMMARY = 50
-
-#: Files chosen in ``check`` (given and discovered) for the same context's ``collect``.
-_chosen: weakref.WeakKeyDictionary[Context, list[Path]] = weakref.WeakKeyDictionary()
 
 
 def _given(ctx: Context) -> list[Path]:
@@ -32,7 +29,7 @@ def _given(ctx: Context) -> list[Path]:
 
 
 def _validate(path: Path) -> None:
-    head = read_head("--har", path, HEAD_SIZE)
+    head = read_head("--har", path)
     if not detect(path.name, head):
         raise UsageError(f'--har {path}: not a HAR file (expected JSON with a "log" object)')
 
@@ -49,7 +46,7 @@ def check(ctx: Context) -> str | None:
         paths += [p for p in found if p.resolve() not in {q.resolve() for q in paths}]
     for note in notes:
         ctx.summary(note)
-    _chosen[ctx] = paths
+    ctx.state["paths"] = paths  # given and discovered, for collect
     if not paths:
         return "no HAR file chosen with --har-discover" if ctx.options.get("har_discover") \
             else "no --har given"
@@ -61,18 +58,24 @@ def plan(ctx: Context) -> list[str]:
 
 
 def collect(ctx: Context) -> None:
-    for path in _chosen.pop(ctx, None) or _given(ctx):
+    for path in ctx.state.get("paths") or _given(ctx):
         done: dict[str, Any] = {}
-        try:
-            name = ctx.add_file(f"{path.stem}.har", path, report=done)
-        except FormatError as err:
-            raise UsageError(f"--har {path}: {err}") from None
-        found = done.get("har")
-        if not isinstance(found, report.HarReport):
-            raise UsageError(f"--har {path}: not handled as a HAR file")
-        ctx.summary(f"- `{name}` from `{path.name}`: {found.entries} entries; "
-                    f"scrubbed: {report.describe(found.counts)}")
-        _summarise_ids(ctx, found.request_ids)
+        name = ctx.add_file(f"{path.stem}.har", path, report=done, required=True,
+                            then=functools.partial(_summarise, ctx, path, done))
+        ctx.state.setdefault("names", {})[path] = name
+
+
+def _summarise(ctx: Context, path: Path, done: dict[str, Any]) -> None:
+    """Summary lines for one HAR, from what its format step found."""
+    found = done.get("har")
+    if not isinstance(found, report.HarReport):
+        raise UsageError(f"--har {path}: not handled as a HAR file")
+    name = ctx.state["names"][path]
+    ctx.summary(f"- `{name}` from `{path.name}`: {found.entries} entries; "
+                f"scrubbed: {report.describe(found.counts)}")
+    _summarise_ids(ctx, found.request_ids)
+    # For the ticket: request IDs found in HAR files are listed next to the ones the user gave.
+    ctx.shared.setdefault("request_ids", []).extend((path.name, value) for _, value in found.request_ids)
 
 
 def _summarise_ids(ctx: Context, ids: list[tuple[str, str]]) -> None:

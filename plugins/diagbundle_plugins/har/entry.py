@@ -12,13 +12,14 @@ from __future__ import annotations
 from typing import Any
 
 from diagbundle import FormatError
+from diagbundle_plugins.har import walk
 from diagbundle_plugins.har.bodies import (
     sanitize_content,
     sanitize_post_data,
     sanitize_websocket,
 )
 from diagbundle_plugins.har.entropy import looks_like_token
-from diagbundle_plugins.har.jwt import is_jwt, sanitize_jwt
+from diagbundle_plugins.har.jwt import is_jwt
 from diagbundle_plugins.har.names import (
     HIGH_ENTROPY_OK,
     REQUEST_ID_HEADERS,
@@ -26,8 +27,6 @@ from diagbundle_plugins.har.names import (
     is_secret_name,
 )
 from diagbundle_plugins.har.scrubber import Scrubber
-from diagbundle_plugins.har.urls import sanitize_url
-from diagbundle_plugins.har.walk import sanitize_any
 
 #: Fields copied as they are: numbers, methods, versions, status codes, ids.
 _PLAIN = frozenset({"startedDateTime", "time", "pageref", "method", "httpVersion", "headersSize",
@@ -66,14 +65,14 @@ def _other_field(out: dict[str, Any], key: str, value: Any, scrub: Scrubber) -> 
     elif key in _PLAIN:
         out[key] = value
     else:
-        out[key] = sanitize_any(value, scrub)
+        out[key] = walk.sanitize_any(scrub, value)
 
 
 def _request(request: dict[str, Any], scrub: Scrubber) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in request.items():
         if key == "url":
-            out[key] = sanitize_url(value, scrub) if isinstance(value, str) else ""
+            out[key] = walk.sanitize_url(scrub, value) if isinstance(value, str) else ""
         elif key == "headers":
             out[key] = _headers(value, scrub, response=False)
         elif key == "cookies":
@@ -95,7 +94,7 @@ def _response(response: dict[str, Any], scrub: Scrubber) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in response.items():
         if key == "redirectURL":
-            out[key] = sanitize_url(value, scrub) if isinstance(value, str) else ""
+            out[key] = walk.sanitize_url(scrub, value) if isinstance(value, str) else ""
         elif key == "headers":
             out[key] = _headers(value, scrub, response=True)
         elif key == "cookies":
@@ -121,7 +120,7 @@ def _headers(items: Any, scrub: Scrubber, *, response: bool) -> list[Any]:
     out: list[Any] = []
     for item in _pairs(items, "headers"):
         if not isinstance(item, dict):
-            out.append(sanitize_any(item, scrub))
+            out.append(walk.sanitize_any(scrub, item))
             continue
         raw_name, raw_value = item.get("name"), item.get("value")
         name = raw_name if isinstance(raw_name, str) else ""
@@ -135,7 +134,7 @@ def _headers(items: Any, scrub: Scrubber, *, response: bool) -> list[Any]:
             elif key == "comment":
                 scrub.counts["har-comment"] += 1
             else:
-                clean[key] = sanitize_any(field, scrub)
+                clean[key] = walk.sanitize_any(scrub, field)
         lower = name.lower()
         if response and lower in REQUEST_ID_HEADERS and len(scrub.request_ids) < MAX_REQUEST_IDS:
             scrub.request_ids.append((lower, clean.get("value", "")))
@@ -155,27 +154,27 @@ def header_value(name: str, value: str, scrub: Scrubber) -> str:
     if lower in ("authorization", "proxy-authorization"):
         return _authorization(value, scrub)
     if lower == ":path":
-        return sanitize_url(value, scrub)
+        return walk.sanitize_url(scrub, value)
     if lower in REQUEST_ID_HEADERS:
         return scrub.redact(value)
     if is_secret_name(lower):
-        return scrub.secret(value, "har-header")
+        return walk.secret(scrub, value, "har-header")
     if lower in URL_HEADERS or "://" in value:
-        return scrub.text(value)
+        return walk.free_text(scrub, value)
     if lower not in HIGH_ENTROPY_OK and looks_like_token(value):
-        return scrub.secret(value, "har-header")
-    return scrub.text(value)
+        return walk.secret(scrub, value, "har-header")
+    return walk.free_text(scrub, value)
 
 
 def _authorization(value: str, scrub: Scrubber) -> str:
     """``Bearer <token>``: the scheme stays, the credential goes (a JWT is defanged)."""
     scheme, space, credential = value.strip().partition(" ")
     if not space:
-        return scrub.secret(value, "har-auth")
+        return walk.secret(scrub, value, "har-auth")
     credential = credential.strip()
     scrub.counts["har-auth"] += 1
     if is_jwt(credential):
-        return f"{scheme} {sanitize_jwt(credential, scrub)}"
+        return f"{scheme} {walk.sanitize_jwt(scrub, credential)}"
     if "=" in credential and "," in credential:  # Digest / AWS4: key=value, key=value
         return f"{scheme} {', '.join(_auth_param(part.strip(), scrub) for part in credential.split(','))}"
     return f"{scheme} {scrub.pseudonym(credential)}"
@@ -202,12 +201,12 @@ def _auth_param(part: str, scrub: Scrubber) -> str:
     value = raw[1:-1] if quote else raw
     name = key.strip().lower()
     if name in _AUTH_PARAMS_KEPT:
-        clean = scrub.text(value)
+        clean = walk.free_text(scrub, value)
     elif name == "uri":
-        clean = sanitize_url(value, scrub)
+        clean = walk.sanitize_url(scrub, value)
     elif name == "credential" and "/" in value:
         key_id, _, scope = value.partition("/")
-        clean = f"{scrub.pseudonym(key_id)}/{scrub.text(scope)}"
+        clean = f"{scrub.pseudonym(key_id)}/{walk.free_text(scrub, scope)}"
     else:
         clean = scrub.pseudonym(value) if value else value
     return f"{key}={quote}{clean}{quote}"
@@ -219,9 +218,9 @@ def _cookie_header(value: str, scrub: Scrubber) -> str:
     for part in value.split(";"):
         name, eq, cookie = part.partition("=")
         if eq:
-            parts.append(f"{name}={scrub.secret(cookie.strip(), 'har-cookie')}")
+            parts.append(f"{name}={walk.secret(scrub, cookie.strip(), 'har-cookie')}")
         else:
-            parts.append(scrub.secret(part.strip(), "har-cookie") if part.strip() else part)
+            parts.append(walk.secret(scrub, part.strip(), "har-cookie") if part.strip() else part)
     return ";".join(parts)
 
 
@@ -229,11 +228,11 @@ def _set_cookie(line: str, scrub: Scrubber) -> str:
     """``name=value; Path=/; HttpOnly``: the value replaced, known attributes kept."""
     first, *attributes = line.split(";")
     name, eq, cookie = first.partition("=")
-    parts = [f"{name}={scrub.secret(cookie.strip(), 'har-cookie')}" if eq
-             else scrub.secret(first.strip(), "har-cookie")]
+    parts = [f"{name}={walk.secret(scrub, cookie.strip(), 'har-cookie')}" if eq
+             else walk.secret(scrub, first.strip(), "har-cookie")]
     for attribute in attributes:
         key = attribute.split("=", 1)[0].strip().lower()
-        parts.append(attribute if key in _COOKIE_ATTRIBUTES else scrub.text(attribute))
+        parts.append(attribute if key in _COOKIE_ATTRIBUTES else walk.free_text(scrub, attribute))
     return ";".join(parts)
 
 
@@ -241,12 +240,12 @@ def _cookies(items: Any, scrub: Scrubber) -> list[Any]:
     out: list[Any] = []
     for item in _pairs(items, "cookies"):
         if not isinstance(item, dict):
-            out.append(sanitize_any(item, scrub, secret=True))
+            out.append(walk.sanitize_any(scrub, item, is_secret=True))
             continue
         clean: dict[str, Any] = {}
         for key, value in item.items():
             if key == "value":
-                clean[key] = scrub.secret(value, "har-cookie") if isinstance(value, str) else ""
+                clean[key] = walk.secret(scrub, value, "har-cookie") if isinstance(value, str) else ""
             elif key == "name" and isinstance(value, str):
                 clean[key] = value
             elif key == "comment":
@@ -255,7 +254,7 @@ def _cookies(items: Any, scrub: Scrubber) -> list[Any]:
                          "size", "session", "sameParty", "partitionKey"):
                 clean[key] = value if not isinstance(value, str) else scrub.redact(value)
             else:
-                clean[key] = sanitize_any(value, scrub)
+                clean[key] = walk.sanitize_any(scrub, value)
         out.append(clean)
     return out
 
@@ -265,7 +264,7 @@ def _params(items: Any, scrub: Scrubber) -> list[Any]:
     out: list[Any] = []
     for item in _pairs(items, "queryString"):
         if not isinstance(item, dict):
-            out.append(sanitize_any(item, scrub))
+            out.append(walk.sanitize_any(scrub, item))
             continue
         name = item.get("name")
         secret = isinstance(name, str) and is_secret_name(name)
@@ -273,14 +272,14 @@ def _params(items: Any, scrub: Scrubber) -> list[Any]:
         for key, value in item.items():
             if key == "value":
                 value = "" if value is None else str(value)
-                clean[key] = scrub.secret(value, "har-query") if secret else scrub.value(value,
+                clean[key] = walk.secret(scrub, value, "har-query") if secret else walk.value(scrub, value,
                                                                                         "har-query")
             elif key == "name" and isinstance(value, str):
                 clean[key] = scrub.redact(value)
             elif key == "comment":
                 scrub.counts["har-comment"] += 1
             else:
-                clean[key] = sanitize_any(value, scrub)
+                clean[key] = walk.sanitize_any(scrub, value)
         out.append(clean)
     return out
 
@@ -292,18 +291,18 @@ def sanitize_page(page: Any, scrub: Scrubber, index: int) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in page.items():
         if key == "title" and isinstance(value, str):
-            out[key] = scrub.text(value) if "://" in value else sanitize_title(value, scrub)
+            out[key] = walk.free_text(scrub, value) if "://" in value else sanitize_title(value, scrub)
         elif key == "comment":
             scrub.counts["har-comment"] += 1
         elif key in ("id", "startedDateTime"):
             out[key] = value
         else:
-            out[key] = sanitize_any(value, scrub)
+            out[key] = walk.sanitize_any(scrub, value)
     return out
 
 
 def sanitize_title(title: str, scrub: Scrubber) -> str:
     """A page title that is a bare path (``/reset/<token>``) is scrubbed like one."""
     if title.startswith("/"):
-        return sanitize_url(title, scrub)
-    return scrub.text(title)
+        return walk.sanitize_url(scrub, title)
+    return walk.free_text(scrub, title)

@@ -18,13 +18,13 @@ from collections.abc import Callable, Iterator
 from typing import IO, TYPE_CHECKING, Any
 
 from diagbundle import FormatError
+from diagbundle_plugins.har import walk
 from diagbundle_plugins.har.entry import sanitize_entry, sanitize_page
 from diagbundle_plugins.har.jsonreader import JsonError, JsonReader
 from diagbundle_plugins.har.scrubber import Scrubber
-from diagbundle_plugins.har.walk import sanitize_any
 
 if TYPE_CHECKING:
-    from diagbundle import Redactor
+    from diagbundle import RedactionView as Redactor
 
 BOM = b"\xef\xbb\xbf"
 OUT_CHUNK = 1 << 20
@@ -146,7 +146,7 @@ def _log(reader: JsonReader, scrub: Scrubber) -> Iterator[bytes]:
         elif key == "version":
             clean = built if isinstance(built, str) else "1.2"
         else:
-            clean = sanitize_any(built, scrub)
+            clean = walk.sanitize_any(scrub, built)
         yield _key(key, written) + _dumps(clean)
     if "version" not in written:
         yield _key("version", written) + b'"1.2"'

@@ -1,36 +1,320 @@
-"""The fallback for every field the sanitizer has no specific rule for.
+"""How every kept value of unknown content is judged: free text, JSON, URLs, JWTs.
+
+These judgements call each other (a URL in a JSON body in a query value in
+a URL), so they live in this one module and take the per-file state
+(:class:`~diagbundle_plugins.har.scrubber.Scrubber`) as their first
+argument; URL syntax (:mod:`~diagbundle_plugins.har.urls`), the JWT policy
+(:mod:`~diagbundle_plugins.har.jwt`) and the whole-document checks
+(:mod:`~diagbundle_plugins.har.jsondoc`) know nothing of them.
 
 Unknown fields (browser extensions such as ``_initiator`` or
-``_securityDetails``, a tool's custom keys) are walked rather than copied:
-values under secret-looking keys are replaced, strings go through the
-free-text rules (URLs, JWTs, the global redactor) and ``comment`` fields,
-which hold whatever a person typed, are dropped. Nothing passes unexamined.
+``_securityDetails``, a tool's custom keys) are walked by :func:`sanitize_any`
+rather than copied: values under secret-looking keys are replaced, strings
+go through the free-text rules and ``comment`` fields, which hold whatever a
+person typed, are dropped. Nothing passes unexamined.
 """
 
 from __future__ import annotations
 
+import json
+import re
+from collections import Counter
 from typing import Any
+from urllib.parse import unquote, unquote_plus
 
-from diagbundle_plugins.har.names import is_secret_name
-from diagbundle_plugins.har.scrubber import MAX_JSON_DEPTH, Scrubber
+from diagbundle_plugins.har import jsondoc, urls
+from diagbundle_plugins.har.entropy import is_plain_word, looks_like_token
+from diagbundle_plugins.har.jwt import JWT_PATTERN, defang, is_jwt
+from diagbundle_plugins.har.names import SENSITIVE_PATH_WORDS, is_secret_name
+from diagbundle_plugins.har.scrubber import Scrubber
+
+MAX_JSON_DEPTH = 64
+_URL_OR_JWT = re.compile(
+    r"(?P<url>\b(?:https?|wss?|ftp)://[^\s\"'<>`\\{}|^]+)|(?P<jwt>" + JWT_PATTERN.pattern + ")"
+)
+_TRAILING = ".,;:!?)]}'"
+#: ``name=value``, ``"name": "value"``, ``name: value`` inside free text.
+_KEY_VALUE = re.compile(
+    r"(?P<name>[A-Za-z_][A-Za-z0-9_.-]{0,63})(?P<sep>[\"']?\s*[:=]\s*[\"']?)"
+    r"(?P<value>[^\s\"'&;,<>()\[\]{}]{1,4096})"
+)
+#: Strings the global pass over a whole document may misjudge or that need
+#: more than it does: URLs, JWTs, JSON inside JSON, and anything JSON spells
+#: with escapes (quotes, backslashes, control characters) or that is not ASCII.
+_INTERESTING = re.compile(r"://|eyJ|^[\[{]|[^\x20-\x21\x23-\x5b\x5d-\x7e]")
+#: Cache of :func:`is_secret_name` for JSON keys (they repeat in every row).
+_SECRET_NAMES: dict[str, bool] = {}
+_SECRET_NAMES_MAX = 100_000
 
 
-def sanitize_any(value: Any, scrub: Scrubber, secret: bool = False, depth: int = 0) -> Any:
-    """Sanitize a value of unknown meaning."""
-    if isinstance(value, str):
-        return scrub.secret(value, "har-field") if secret else scrub.text(value)
+# -- secrets and values ---------------------------------------------------------------
+def secret(scrub: Scrubber, value: str, kind: str) -> str:
+    """Replace a secret value: a JWT is defanged, anything else pseudonymized."""
+    if not value or jsondoc.MARKER.fullmatch(value):
+        return value
+    scrub.counts[kind] += 1
+    if is_jwt(value):
+        return sanitize_jwt(scrub, value)
+    return scrub.pseudonym(value)
+
+
+def value(scrub: Scrubber, text: str, kind: str) -> str:
+    """A parameter value whose name is not secret: judged by its content."""
+    if not text:
+        return text
+    if looks_like_token(text):
+        return secret(scrub, text, kind)
+    if text[0] in "[{":
+        nested = json_text(scrub, text)
+        if nested is not None:
+            return nested
+    return free_text(scrub, text)
+
+
+def sanitize_jwt(scrub: Scrubber, token: str) -> str:
+    """A JWT defanged (see :func:`~diagbundle_plugins.har.jwt.defang`), or a pseudonym."""
+    defanged = defang(token, lambda claim: free_text(scrub, claim), scrub.identity)
+    if defanged is None:
+        return scrub.pseudonym(token)
+    scrub.counts["har-jwt"] += 1
+    return defanged
+
+
+# -- free text ------------------------------------------------------------------------
+def free_text(scrub: Scrubber, text: str) -> str:
+    """Free text: URLs and JWTs inside it are scrubbed, ``key=value`` secrets too."""
+    if "://" not in text and "eyJ" not in text:
+        return _plain(scrub, text)
+    out: list[str] = []
+    pos = 0
+    for m in _URL_OR_JWT.finditer(text):
+        start, end = m.span()
+        token = m.group()
+        if m.group("url"):
+            stripped = token.rstrip(_TRAILING)
+            end -= len(token) - len(stripped)
+            replaced = sanitize_url(scrub, stripped)
+        else:
+            replaced = sanitize_jwt(scrub, token)
+        out.append(_plain(scrub, text[pos:start]))
+        out.append(replaced)
+        pos = end
+    out.append(_plain(scrub, text[pos:]))
+    return "".join(out)
+
+
+def _plain(scrub: Scrubber, text: str) -> str:
+    text = scrub.redact(text)
+    if "=" not in text and ":" not in text:
+        return text
+
+    def key_value(m: re.Match[str]) -> str:
+        if not is_secret_name(m.group("name")):
+            return m.group()
+        return m.group("name") + m.group("sep") + secret(scrub, m.group("value"), "har-text")
+
+    return _KEY_VALUE.sub(key_value, text)
+
+
+# -- JSON -----------------------------------------------------------------------------
+def json_text(scrub: Scrubber, text: str) -> str | None:
+    """Scrub text holding JSON; ``None`` when it does not parse.
+
+    A document with no escapes, URLs, JWTs, JSON inside strings or secret
+    keys (most API responses) needs only the global pass, over the text as
+    it is (see :mod:`~diagbundle_plugins.har.jsondoc`). Any other document is
+    walked first (secret keys, URLs, JWTs, nested JSON; strings with escapes
+    or non-ASCII redacted decoded), written again by ``json.dumps``, which
+    spells every printable ASCII character as itself, and then given the
+    global pass: a secret hidden behind an escape in the input
+    (``\\u0041KIA...``) is plain text by then, and a JWT the walk defanged
+    keeps its claims.
+    """
+    if jsondoc.may_be_plain(text):
+        found: Counter[str] = Counter()  # counted only if this attempt is kept
+        redacted = scrub.redact(text, counts=found)
+        if jsondoc.whole_text_was_enough(text, redacted):
+            scrub.counts.update(found)
+            return redacted
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return None
+    if not isinstance(data, (dict, list)):
+        return None
+    walked = json_value(scrub, data, "har-body", 0)
+    written = json.dumps(walked, ensure_ascii=False, separators=(",", ":"))
+    redacted = scrub.redact(written)
+    if jsondoc.keys_if_same_strings(written, redacted) is None:
+        return scrub.redact(written, json=True)
+    return redacted
+
+
+def json_value(scrub: Scrubber, node: Any, kind: str, depth: int) -> Any:
+    """Walk parsed JSON: values under secret keys are replaced, strings checked.
+
+    Plain strings are left to the global pass over the whole document;
+    this loop runs once per node of every JSON body, so it is written for
+    speed: type dispatch by identity, one regex search per string.
+    """
+    if depth > MAX_JSON_DEPTH:
+        return scrub.pseudonym(json.dumps(node))
+    kind_of = type(node)
+    if kind_of is str:
+        return _json_string(scrub, node, depth)
+    if kind_of is dict:
+        out = {}
+        secret_names = _SECRET_NAMES
+        for key, item in node.items():
+            is_secret = secret_names.get(key)
+            if is_secret is None:
+                is_secret = is_secret_name(key)
+                if len(secret_names) < _SECRET_NAMES_MAX:
+                    secret_names[key] = is_secret
+            if _INTERESTING.search(key):  # written with escapes: the global pass may not see it
+                key = free_text(scrub, key)
+            item_type = type(item)
+            if is_secret:
+                out[key] = _secret_tree(scrub, item, kind, depth + 1)
+            elif item_type is str:
+                out[key] = _json_string(scrub, item, depth) if _INTERESTING.search(item) else item
+            elif item_type is dict or item_type is list:
+                out[key] = json_value(scrub, item, kind, depth + 1)
+            else:
+                out[key] = item
+        return out
+    if kind_of is list:
+        items = []
+        for item in node:
+            item_type = type(item)
+            if item_type is str:
+                items.append(_json_string(scrub, item, depth) if _INTERESTING.search(item) else item)
+            elif item_type is dict or item_type is list:
+                items.append(json_value(scrub, item, kind, depth + 1))
+            else:
+                items.append(item)
+        return items
+    return node
+
+
+def _secret_tree(scrub: Scrubber, node: Any, kind: str, depth: int) -> Any:
+    """Everything under a secret key: every string and number replaced."""
+    if isinstance(node, str):
+        return secret(scrub, node, kind)
+    if depth > MAX_JSON_DEPTH:
+        return scrub.pseudonym(json.dumps(node))
+    if isinstance(node, dict):
+        return {k: _secret_tree(scrub, v, kind, depth + 1) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_secret_tree(scrub, v, kind, depth + 1) for v in node]
+    if node is None or isinstance(node, bool):
+        return node
+    return secret(scrub, str(node), kind)
+
+
+def _json_string(scrub: Scrubber, text: str, depth: int) -> str:
+    """A string inside JSON: nested JSON is walked, anything unusual scrubbed as text."""
+    if text[:1] in "[{" and depth < MAX_JSON_DEPTH:
+        nested = json_text(scrub, text)
+        if nested is not None:
+            return nested
+    if _INTERESTING.search(text):
+        return free_text(scrub, text)
+    return text
+
+
+# -- URLs -----------------------------------------------------------------------------
+def sanitize_url(scrub: Scrubber, url: str) -> str:
+    """Scrub one absolute or relative URL (``:path`` values included); hosts are kept."""
+    parts = urls.split(url)
+    authority = _authority(scrub, parts.authority) if "@" in parts.authority else parts.authority
+    query = None if parts.query is None else sanitize_query(scrub, parts.query, "har-query")
+    fragment = None if parts.fragment is None else _fragment(scrub, parts.fragment)
+    return urls.join(urls.Url(parts.scheme, authority, sanitize_path(scrub, parts.path), query, fragment))
+
+
+def _authority(scrub: Scrubber, authority: str) -> str:
+    userinfo, _, host = authority[2:].rpartition("@")
+    user, colon, password = userinfo.partition(":")
+    user = urls.reencode(user, scrub.redact(unquote(user)))
+    if colon and password:
+        password = urls.encode_tag(secret(scrub, unquote(password), "har-url-password"))
+    return f"//{user}{colon}{password}@{host}"
+
+
+def _fragment(scrub: Scrubber, fragment: str) -> str:
+    """``#access_token=...`` is a query; ``#/route?x=1`` a route with one; else a path."""
+    route, qmark, query = fragment.partition("?")
+    if qmark:
+        return sanitize_path(scrub, route) + "?" + sanitize_query(scrub, query, "har-url-fragment")
+    if "=" in fragment:
+        return sanitize_query(scrub, fragment, "har-url-fragment")
+    return sanitize_path(scrub, fragment)
+
+
+def sanitize_path(scrub: Scrubber, path: str) -> str:
+    """Replace credential-looking segments: tokens, and what follows ``/reset/`` & co."""
+    if not path:
+        return path
+    segments = path.split("/")
+    previous = ""
+    for i, segment in enumerate(segments):
+        if not segment:
+            continue
+        name, semi, params = segment.partition(";")
+        decoded = unquote(name)
+        if (previous in SENSITIVE_PATH_WORDS and not is_plain_word(decoded)
+                and decoded.lower() not in SENSITIVE_PATH_WORDS) or looks_like_token(decoded):
+            new = urls.encode_tag(secret(scrub, decoded, "har-url-path"))
+        else:
+            new = urls.reencode(name, scrub.redact(decoded))
+        if semi:  # matrix parameters: /app;jsessionid=...
+            new += ";" + sanitize_query(scrub, params, "har-url-path", sep=";")
+        segments[i] = new
+        previous = decoded.lower()
+    return "/".join(segments)
+
+
+def sanitize_query(scrub: Scrubber, query: str, kind: str, sep: str = "&") -> str:
+    """Scrub ``a=1&b=2`` (a query, a form body or a fragment), keeping its encoding."""
+    if not query:
+        return query
+    pairs = query.split(sep)
+    for i, pair in enumerate(pairs):
+        raw_name, eq, raw_value = pair.partition("=")
+        name = unquote_plus(raw_name)
+        if not eq:
+            # A bare value (``?abc``) is judged by itself.
+            new = value(scrub, name, kind)
+            pairs[i] = raw_name if new == name else urls.encode(new)
+            continue
+        decoded = unquote_plus(raw_value)
+        if is_secret_name(name) and decoded:
+            new_value = urls.encode_tag(secret(scrub, decoded, kind))
+        else:
+            cleaned = value(scrub, decoded, kind)
+            new_value = raw_value if cleaned == decoded else urls.encode(cleaned)
+        pairs[i] = f"{urls.reencode(raw_name, scrub.redact(name))}={new_value}"
+    return sep.join(pairs)
+
+
+# -- fields of unknown meaning --------------------------------------------------------
+def sanitize_any(scrub: Scrubber, node: Any, is_secret: bool = False, depth: int = 0) -> Any:
+    """Sanitize a value of unknown meaning (``is_secret``: it sits under a secret key)."""
+    if isinstance(node, str):
+        return secret(scrub, node, "har-field") if is_secret else free_text(scrub, node)
     if depth > MAX_JSON_DEPTH:
         return None
-    if isinstance(value, dict):
+    if isinstance(node, dict):
         out: dict[str, Any] = {}
-        for key, item in value.items():
+        for key, item in node.items():
             if key == "comment":
                 scrub.counts["har-comment"] += 1
                 continue
-            out[key] = sanitize_any(item, scrub, secret or is_secret_name(key), depth + 1)
+            out[key] = sanitize_any(scrub, item, is_secret or is_secret_name(key), depth + 1)
         return out
-    if isinstance(value, list):
-        return [sanitize_any(item, scrub, secret, depth + 1) for item in value]
-    if secret and value is not None and not isinstance(value, bool):
-        return scrub.secret(str(value), "har-field")
-    return value
+    if isinstance(node, list):
+        return [sanitize_any(scrub, item, is_secret, depth + 1) for item in node]
+    if is_secret and node is not None and not isinstance(node, bool):
+        return secret(scrub, str(node), "har-field")
+    return node

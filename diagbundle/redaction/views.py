@@ -1,0 +1,142 @@
+"""Decoded views of a line: what a secret looks like behind escapes and encodings.
+
+``{"body":"{\\"password\\":\\"hunter2\\"}"}`` hides ``password":"hunter2`` behind
+JSON escapes; Gson writes ``=`` as ``\\u003d``; a query spells it ``%3D``; HTML
+``&#61;``; a terminal puts a colour code right before a token. The rules are
+written for plain text, so a line holding any such sequence is also decided
+in its decoded form, and every match found there is mapped back to the
+original characters it came from (never cutting an escape in two). Decoding
+repeats up to :data:`_LEVELS` times, for JSON inside JSON inside JSON.
+"""
+
+from __future__ import annotations
+
+import bisect
+import html.entities
+import re
+
+#: The prefilter's trigger for a line worth a decoded view (lower-cased text;
+#: see :mod:`~diagbundle.redaction.prefilter`). Percent-encoding counts only
+#: for the characters that shape a ``key=value`` pair; the view decodes all.
+TRIGGER = (
+    r"\\u[0-9a-f]{4}|\\[\"'/\\]|\\x[0-9a-f]{2}|%(?:2[0267]|3[abd]|40|5c)"
+    r"|&(?:#[0-9]{2,7}|#x[0-9a-f]{2,6}|quot|amp|apos|lt|gt|equals|colon|semi|comma|nbsp);"
+    r"|\x1b\[|^\?"
+)
+#: Longest line decoded (characters): a view costs a copy and an offset table.
+VIEW_MAX = 256 << 10
+_LEVELS = 3
+
+_SEQUENCE = re.compile(
+    r"\x1b\[[0-9;?]*[ -/]*[@-~]"  # ANSI CSI (colours, cursor)
+    r"|\ufeff"  # a byte order mark
+    r"|\\u(?P<u>[0-9A-Fa-f]{4})|\\x(?P<x>[0-9A-Fa-f]{2})|\\(?P<c>[\"'\\/nrt])"
+    r"|%(?P<p>[0-9A-Fa-f]{2})"
+    r"|&(?:#(?P<d>[0-9]{1,7})|#[xX](?P<h>[0-9A-Fa-f]{1,6})|(?P<n>[A-Za-z]{2,8}));"
+)
+_SIMPLE = {"n": "\n", "r": "\r", "t": "\t"}
+_ENTITIES = {**{k.rstrip(";"): v for k, v in html.entities.html5.items() if k.endswith(";")}}
+
+
+def _char(m: re.Match[str]) -> str | None:
+    """What one escape stands for; None to leave it as it is."""
+    if m.group("c") is not None:
+        return _SIMPLE.get(m.group("c"), m.group("c"))
+    code: int | None = None
+    if m.group("u") is not None:
+        code = int(m.group("u"), 16)
+    elif m.group("x") is not None:
+        code = int(m.group("x"), 16)
+    elif m.group("p") is not None:
+        code = int(m.group("p"), 16)
+        if not 0x20 <= code < 0x7F:  # a byte of a longer UTF-8 sequence: leave it
+            return None
+    elif m.group("d") is not None:
+        code = int(m.group("d"))
+    elif m.group("h") is not None:
+        code = int(m.group("h"), 16)
+    elif m.group("n") is not None:
+        return _ENTITIES.get(m.group("n"))
+    else:
+        return ""  # ANSI, BOM: nothing
+    if code is None or code > 0x10FFFF or 0xD800 <= code <= 0xDFFF:
+        return None
+    return chr(code)
+
+
+#: One decoded escape: (view start, view length, original start, original length).
+_Piece = tuple[int, int, int, int]
+
+
+def _decode_once(text: str) -> tuple[str, list[_Piece]] | None:
+    """``text`` decoded once, and where each decoded escape sits in both texts."""
+    out: list[str] = []
+    pieces: list[_Piece] = []
+    pos = 0
+    length = 0
+    for m in _SEQUENCE.finditer(text):
+        new = _char(m)
+        if new is None:
+            continue
+        out.append(text[pos : m.start()])
+        length += m.start() - pos
+        pieces.append((length, len(new), m.start(), m.end() - m.start()))
+        out.append(new)
+        length += len(new)
+        pos = m.end()
+    if not pieces:
+        return None
+    out.append(text[pos:])
+    return "".join(out), pieces
+
+
+class _Level:
+    """One level of decoding, searched by bisection."""
+
+    __slots__ = ("pieces", "starts")
+
+    def __init__(self, pieces: list[_Piece]) -> None:
+        self.pieces = pieces
+        self.starts = [p[0] for p in pieces]
+
+    def back(self, pos: int, closing: bool) -> int:
+        """The original position of view position ``pos`` (a span's start, or its end)."""
+        probe = pos - 1 if closing else pos
+        i = bisect.bisect_right(self.starts, probe) - 1
+        if i < 0:
+            return pos
+        view_start, view_len, orig_start, orig_len = self.pieces[i]
+        if probe < view_start + view_len:  # inside a decoded escape: take it whole
+            return orig_start + orig_len if closing else orig_start
+        return pos - (view_start + view_len) + orig_start + orig_len
+
+
+class View:
+    """A decoded line and the way back to the original's positions."""
+
+    __slots__ = ("_levels", "text")
+
+    def __init__(self, text: str, levels: list[_Level]) -> None:
+        self.text = text
+        self._levels = levels  # innermost last
+
+    def original(self, start: int, end: int) -> tuple[int, int]:
+        """The original span whose decoding is ``text[start:end]`` (escapes whole)."""
+        for level in reversed(self._levels):
+            start, end = level.back(start, False), level.back(end, True)
+        return start, end
+
+
+def view(content: str) -> View | None:
+    """The decoded view of ``content``, or None when nothing in it decodes."""
+    if len(content) > VIEW_MAX:
+        return None
+    levels: list[_Level] = []
+    text = content
+    for _ in range(_LEVELS):
+        decoded = _decode_once(text)
+        if decoded is None:
+            break
+        text, pieces = decoded
+        levels.append(_Level(pieces))
+    return View(text, levels) if levels else None
