@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 from diagbundle.errors import DiagbundleError, UsageError
 
 if TYPE_CHECKING:
+    from diagbundle.builder import BundleBuilder, BundleResult
     from diagbundle.inspect import Report
 
 __all__ = [
@@ -51,6 +52,7 @@ __all__ = [
     "load_identities",
     "parse_recipients",
     "write_encrypted",
+    "write_encrypted_bundle",
 ]
 
 AGE_SUFFIX = ".age"
@@ -487,3 +489,31 @@ def _pump(work: Callable[[_QueueWriter], None]) -> Iterator[bytes]:
 
     return consume()
 
+
+def write_encrypted_bundle(
+    builder: BundleBuilder,
+    output: str | os.PathLike[str] | None,
+    recipients: Sequence[str],
+    *,
+    force: bool = False,
+) -> BundleResult:
+    """Collect with ``builder``, write ``BUNDLE.zip.age`` encrypted to ``recipients``: no plain zip on disk.
+
+    ``output`` is a file or a folder, as for :meth:`BundleBuilder.write`; a
+    file name gets ``.age`` added if it lacks it, a folder gets a fresh
+    ``diagbundle-...zip.age``. The recipients are checked before anything is
+    collected. The zip stream goes through :func:`encrypt_chunks` into the
+    core's writer, so only ciphertext is written.
+    """
+    from diagbundle.archive import write_bundle
+    from diagbundle.builder import BundleResult
+
+    keys = parse_recipients(recipients)
+    target = None if output is None else Path(output)
+    if target is not None and not target.is_dir() and target.suffix != AGE_SUFFIX:
+        target = target.with_name(target.name + AGE_SUFFIX)
+    folder, name = builder.target(target, force=force)
+    stream = builder.stream()
+    path, size = write_bundle(encrypt_chunks(stream, keys), folder,
+                              name or (lambda: builder.filename(encrypted=True)), replace=force)
+    return BundleResult(path, size, builder.bundle_id, stream.manifest, builder.results, stream.mapping_path)
