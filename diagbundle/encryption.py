@@ -507,6 +507,7 @@ def write_encrypted_bundle(
     """
     from diagbundle.archive import write_bundle
     from diagbundle.builder import BundleResult
+    from diagbundle.sizecheck import check_size
 
     keys = parse_recipients(recipients)
     target = None if output is None else Path(output)
@@ -516,4 +517,5 @@ def write_encrypted_bundle(
     stream = builder.stream()
     path, size = write_bundle(encrypt_chunks(stream, keys), folder,
                               name or (lambda: builder.filename(encrypted=True)), replace=force)
-    return BundleResult(path, size, builder.bundle_id, stream.manifest, builder.results, stream.mapping_path)
+    return BundleResult(path, size, builder.bundle_id, stream.manifest, builder.results, stream.mapping_path,
+                        check_size(size, stream.manifest.get("files", []), builder.limits))
