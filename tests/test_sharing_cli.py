@@ -196,3 +196,24 @@ def test_terminal_confirmation_names_destination_and_size(tmp_path: Path, work: 
     assert code == 0, screen
     assert "uploading:" in screen  # progress on the terminal
     assert (share / "f.zip").read_bytes() == (work / "f.zip").read_bytes()
+
+
+def test_encrypted_to_stdout_and_encrypted_upload(tmp_path: Path, work: Path, key: tuple[Path, str]) -> None:
+    identity, public = key
+    streamed = harness.run("collect", "--only", "attachments", "--attach", "app.log", "--encrypt-to", public,
+                           "-o", "-", cwd=work, text=False)
+    assert streamed.returncode == 0, streamed.stderr
+    assert streamed.stdout.startswith(b"age-encryption.org/v1\n")
+    plain = subprocess.run(["age", "-d", "-i", str(identity)], input=streamed.stdout, capture_output=True,
+                           check=True).stdout
+    assert plain.startswith(b"PK\x03\x04")
+    assert sorted(p.name for p in work.iterdir()) == ["app.log"]  # nothing written beside it
+
+    share = tmp_path / "share"
+    share.mkdir()
+    done = harness.run("collect", "--only", "attachments", "--attach", "app.log", "--encrypt-to", public,
+                       "-o", "g.zip", "--upload", share.as_uri() + "/", cwd=work)
+    assert done.returncode == 0, done.stderr
+    assert (share / "g.zip.age").read_bytes() == (work / "g.zip.age").read_bytes()
+    assert f"Link for support: {(share / 'g.zip.age').as_uri()}" in done.stdout
+    assert sorted(p.name for p in work.iterdir()) == ["app.log", "g.zip.age", "g.zip.age.upload.json"]
