@@ -127,13 +127,16 @@ def test_upload_with_default_destination_revoke_and_json(
     harness.run("collect", "--only", "attachments", "--attach", "app.log", "-o", "e.zip", cwd=work)
     put_server.answer = json.dumps({"link": "https://support.example.com/f/1",
                                     "revoke_url": put_server.url(path="/upload/e.zip")}).encode()
-    env = {**_config(tmp_path, f'[share]\nupload = "{put_server.url(path="/upload/e.zip")}"\n'),
-           "SSL_CERT_FILE": str(certs.ca_pem)}
+    config = f'[share]\nupload = "{put_server.url(path="/upload/e.zip")}"\nexpires = "2d"\n'
+    env = {**_config(tmp_path, config), "SSL_CERT_FILE": str(certs.ca_pem)}
     for name in ("HTTPS_PROXY", "https_proxy"):
         env.pop(name, None)
     done = harness.run("upload", "e.zip", "--json", cwd=work, env=env)
     assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout)["link"] == "https://support.example.com/f/1"
+    answer = json.loads(done.stdout)
+    assert answer["link"] == "https://support.example.com/f/1"
+    # [share] expires was applied: a presigned PUT says it cannot honour it.
+    assert any("--expires has no effect" in n for n in answer["notes"])
     assert put_server.received["/upload/e.zip"] == (work / "e.zip").read_bytes()
     assert "abc123" not in done.stdout  # the PUT URL's signature is not printed
     revoked = harness.run("upload", "--revoke", "e.zip", cwd=work, env=env)

@@ -89,7 +89,9 @@ def run(args: argparse.Namespace, manager: PluginManager) -> int:
             state = f"revoked {revoked}" if revoked else f"not revoked: {entry.get('not_revoked')}"
             print(f"{entry.get('destination')}: {state}")
         return 0
-    to = args.to or share_settings().upload
+    settings = share_settings()
+    to = args.to or settings.upload
+    args.expires = args.expires or settings.expires
     if not to:
         raise UsageError("say where to upload with --to URL (or set upload in [share] of the config file)")
     result = upload_with_terminal(args.bundle, to, args=args, manager=manager, yes=args.yes or args.json)
