@@ -220,3 +220,29 @@ def test_encrypted_to_stdout_and_encrypted_upload(tmp_path: Path, work: Path, ke
     assert (share / "g.zip.age").read_bytes() == (work / "g.zip.age").read_bytes()
     assert f"Link for support: {(share / 'g.zip.age').as_uri()}" in done.stdout
     assert sorted(p.name for p in work.iterdir()) == ["app.log", "g.zip.age", "g.zip.age.upload.json"]
+
+
+def test_ctrl_c_during_an_upload_says_the_bundle_is_kept(work: Path) -> None:
+    import signal
+    import socket
+
+    harness.run("collect", "--only", "attachments", "--attach", "app.log", "-o", "h.zip", cwd=work)
+    silent = socket.socket()  # accepts and never answers
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(4)
+    silent.settimeout(60)
+    url = f"https://127.0.0.1:{silent.getsockname()[1]}/x"
+    try:
+        child = subprocess.Popen(harness.command("upload", "h.zip", "--to", url, "-y"), cwd=work,
+                                 env=harness.child_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                 text=True)
+        conn, _ = silent.accept()  # the upload has started: it waits for the TLS answer
+        time.sleep(0.2)
+        child.send_signal(signal.SIGINT)
+        _out, err = child.communicate(timeout=30)
+        conn.close()
+    finally:
+        silent.close()
+    assert child.returncode == 130, err
+    harness.assert_one_line_error(err, "the upload did not complete", "h.zip is kept")
+    assert (work / "h.zip").exists()

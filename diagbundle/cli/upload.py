@@ -12,7 +12,7 @@ import json
 import sys
 from typing import TYPE_CHECKING, Any
 
-from diagbundle.errors import UsageError
+from diagbundle.errors import DiagbundleError, UsageError
 
 if TYPE_CHECKING:
     from diagbundle.plugins import PluginManager
@@ -109,11 +109,21 @@ def upload_with_terminal(bundle: Any, to: str, *, args: argparse.Namespace, mana
 
     tty = sys.stderr.isatty()
     ask = tty and sys.stdin.isatty() and not yes
-    return uploads.upload(
-        bundle, to, expires=getattr(args, "expires", None), link=getattr(args, "link", None),
-        confirm=_ask if ask else None, progress=ProgressLine(sys.stderr) if tty else None,
-        manager=manager, timeout=getattr(args, "timeout", 60.0), **uploader_options(args, manager, to),
-    )
+    try:
+        return uploads.upload(
+            bundle, to, expires=getattr(args, "expires", None), link=getattr(args, "link", None),
+            confirm=_ask if ask else None, progress=ProgressLine(sys.stderr) if tty else None,
+            manager=manager, timeout=getattr(args, "timeout", 60.0), **uploader_options(args, manager, to),
+        )
+    except KeyboardInterrupt:
+        resume = " (run it again to resume)" if to.startswith("tus+") else ""
+        raise Interrupted(f"interrupted; the upload did not complete{resume}, and {bundle} is kept") from None
+
+
+class Interrupted(DiagbundleError):
+    """Ctrl-C during an upload: say that the bundle is still there (exit 130, as any interrupt)."""
+
+    exit_code = 130
 
 
 def _ask(destination: str, size: int) -> bool:
