@@ -23,6 +23,8 @@ if TYPE_CHECKING:
     from diagbundle.content import HEAD_SIZE as HEAD_SIZE
     from diagbundle.content import looks_binary as looks_binary
     from diagbundle.context import Context as Context
+    from diagbundle.encryption import decrypt_file as decrypt_file
+    from diagbundle.encryption import inspect_encrypted as inspect_encrypted
     from diagbundle.errors import BundleError as BundleError
     from diagbundle.errors import DiagbundleError as DiagbundleError
     from diagbundle.errors import FormatError as FormatError
@@ -49,6 +51,11 @@ if TYPE_CHECKING:
     from diagbundle.types import Format as Format
     from diagbundle.types import FormatJob as FormatJob
     from diagbundle.types import TicketField as TicketField
+    from diagbundle.types import Uploader as Uploader
+    from diagbundle.types import UploadJob as UploadJob
+    from diagbundle.types import UploadResult as UploadResult
+    from diagbundle.uploads import revoke as revoke
+    from diagbundle.uploads import upload as upload
     from diagbundle.urls import strip_userinfo as strip_userinfo
 
 _EXPORTS = {
@@ -90,6 +97,13 @@ _EXPORTS = {
     "Limits": "diagbundle.sizecheck",
     "SizeCheck": "diagbundle.sizecheck",
     "strip_userinfo": "diagbundle.urls",
+    "Uploader": "diagbundle.types",
+    "UploadJob": "diagbundle.types",
+    "UploadResult": "diagbundle.types",
+    "upload": "diagbundle.uploads",
+    "revoke": "diagbundle.uploads",
+    "decrypt_file": "diagbundle.encryption",
+    "inspect_encrypted": "diagbundle.encryption",
 }
 
 __all__ = ["__version__", *sorted(_EXPORTS)]

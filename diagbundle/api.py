@@ -7,6 +7,7 @@ keyword arguments mirror the CLI, and every option a plugin registers
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -16,17 +17,26 @@ from diagbundle.runner import CollectorResult
 __all__ = ["BundleResult", "BundleStream", "CollectorResult", "PlannedCollector", "collect", "plan", "stream"]
 
 
-def collect(output: str | Path | None = None, *, force: bool = False, **kwargs: Any) -> BundleResult:
+def collect(
+    output: str | Path | None = None, *, force: bool = False, encrypt_to: Sequence[str] = (), **kwargs: Any
+) -> BundleResult:
     """Collect, redact and write a bundle; return its path and manifest.
 
     ``output`` is a file or a folder (default: a fresh
     ``diagbundle-...zip`` in the current folder). An existing file is never
-    replaced unless ``force``. Other keyword arguments are those of
+    replaced unless ``force``. With ``encrypt_to`` (age or SSH public keys)
+    the bundle is written as ``...zip.age``, encrypted as it is made: no
+    plain zip on disk. Other keyword arguments are those of
     :class:`~diagbundle.builder.BundleBuilder`. With ``keep_mapping`` (the
     default) the pseudonym mapping is saved on this machine; it never goes
     into the bundle.
     """
-    return BundleBuilder(**kwargs).write(output, force=force)
+    builder = BundleBuilder(**kwargs)
+    if encrypt_to:
+        from diagbundle.encryption import write_encrypted_bundle
+
+        return write_encrypted_bundle(builder, output, encrypt_to, force=force)
+    return builder.write(output, force=force)
 
 
 def stream(*, yes: bool = True, **kwargs: Any) -> BundleStream:

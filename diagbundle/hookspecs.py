@@ -16,7 +16,7 @@ import pluggy
 
 if TYPE_CHECKING:
     from diagbundle.redaction import Rule
-    from diagbundle.types import CliOption, Collector, Format, TicketField
+    from diagbundle.types import CliOption, Collector, Format, TicketField, Uploader
 
 hookspec = pluggy.HookspecMarker("diagbundle")
 hookimpl = pluggy.HookimplMarker("diagbundle")
@@ -125,4 +125,32 @@ def diagbundle_register_ticket_fields(register: Callable[[TicketField], None]) -
         def diagbundle_register_ticket_fields(register):
             register(TicketField("gpt-id", "Custom GPT ID", pattern=r"g-[A-Za-z0-9]{9}",
                                  identifying=True, prompt=True))
+    """
+
+
+@hookspec
+def diagbundle_register_uploaders(register: Callable[[Uploader], None]) -> None:
+    """Register uploaders, each for one or more URL schemes; called when the manager gathers.
+
+    ``diagbundle upload BUNDLE --to URL`` and ``diagbundle.upload()`` pick the
+    uploader registered for the URL's scheme (``s3`` for ``s3://...``). A
+    scheme taken by an earlier plugin is refused for the later one. The
+    uploader only runs when the user asked for an upload and confirmed it.
+
+    Example::
+
+        import shutil
+        from pathlib import Path
+        from diagbundle import UploadError, UploadJob, UploadResult, Uploader, hookimpl
+
+        def upload(job: UploadJob) -> UploadResult:
+            folder = Path("/mnt/acme-drop")
+            if not folder.is_dir():
+                raise UploadError("the Acme drop folder is not mounted")
+            shutil.copyfile(job.path, folder / job.path.name)
+            return UploadResult(f"acme-drop:{job.path.name}", None, job.size, job.sha256)
+
+        @hookimpl
+        def diagbundle_register_uploaders(register):
+            register(Uploader("acme-drop", ("acme-drop",), "Acme's drop folder", upload))
     """

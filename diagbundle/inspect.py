@@ -13,7 +13,7 @@ import zipfile
 import zlib
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from typing import IO, Any
 
 from diagbundle.errors import InspectError
 
@@ -57,15 +57,22 @@ class Report:
         }
 
 
-def inspect_bundle(path: str | os.PathLike[str]) -> Report:
+def inspect_bundle(path: str | os.PathLike[str] | IO[bytes], *, name: str | None = None) -> Report:
     """Check every file of the bundle at ``path`` against its manifest.
 
+    ``path`` may also be an open seekable binary file (an encrypted bundle's
+    plain bytes, see :mod:`diagbundle.encryption`), reported as ``name``.
+    Members are read in file order, so such a file is read front to back.
     Raises :class:`InspectError` when the file is not a readable zip or has
     no usable manifest; mismatches are collected in ``Report.problems``.
     """
-    name = os.fspath(path)
+    source: str | IO[bytes]
+    if isinstance(path, (str, os.PathLike)):
+        source = name = os.fspath(path)
+    else:
+        source, name = path, name or str(getattr(path, "name", "<stream>"))
     try:
-        zf = zipfile.ZipFile(name)
+        zf = zipfile.ZipFile(source)
     except FileNotFoundError as err:
         raise InspectError(f"{name}: no such file") from err
     except (zipfile.BadZipFile, OSError) as err:
@@ -82,6 +89,7 @@ def inspect_bundle(path: str | os.PathLike[str]) -> Report:
         report = Report(name, manifest)
         in_zip = {i.filename: i for i in zf.infolist()}
         listed = set()
+        to_verify: list[tuple[FileCheck, zipfile.ZipInfo, str]] = []
         for n, item in enumerate(manifest["files"]):
             try:
                 path_in = str(item["path"])
@@ -102,9 +110,12 @@ def inspect_bundle(path: str | os.PathLike[str]) -> Report:
             if info is None:
                 check.problem = "missing from the zip"
             else:
-                check.problem = _verify(zf, info, check.size, str(item.get("sha256")))
+                to_verify.append((check, info, str(item.get("sha256"))))
+        for check, info, sha256 in sorted(to_verify, key=lambda v: v[1].header_offset):
+            check.problem = _verify(zf, info, check.size, sha256)
+        for check in report.files:
             if check.problem:
-                report.problems.append(f"{path_in}: {check.problem}")
+                report.problems.append(f"{check.path}: {check.problem}")
         for extra in sorted(set(in_zip) - listed - {"manifest.json"}):
             report.problems.append(f"{extra}: in the zip but not in the manifest")
         if "summary.md" in in_zip and not any(p.startswith("summary.md:") for p in report.problems):

@@ -28,7 +28,7 @@ import pluggy
 from diagbundle import hookspecs
 from diagbundle.names import COLLECTOR_NAME
 from diagbundle.redaction import Rule
-from diagbundle.types import CliOption, Collector, Format, TicketField
+from diagbundle.types import CliOption, Collector, Format, TicketField, Uploader
 
 ENTRY_POINT_GROUP = "diagbundle"
 
@@ -42,6 +42,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "diagbundle_plugins.attachments",
     "diagbundle_plugins.ticket",
     "diagbundle_plugins.screenshots",
+    "diagbundle_plugins.uploaders",
 )
 
 
@@ -64,6 +65,7 @@ class PluginInfo:
     options: list[str] = field(default_factory=list)
     rules: list[str] = field(default_factory=list)
     ticket_fields: list[str] = field(default_factory=list)
+    uploaders: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -78,6 +80,7 @@ class PluginInfo:
             "options": self.options,
             "rules": self.rules,
             "ticket_fields": self.ticket_fields,
+            "uploaders": self.uploaders,
         }
 
 
@@ -98,6 +101,8 @@ class PluginManager:
         self.options: list[CliOption] = []
         self.rules: list[Rule] = []
         self.ticket_fields: list[TicketField] = []
+        #: Uploaders by URL scheme (one uploader may serve several schemes).
+        self.uploaders: dict[str, Uploader] = {}
         for module_name in builtins:
             short = module_name.rpartition(".")[2]
             self._load(short, "built-in", functools.partial(importlib.import_module, module_name))
@@ -191,14 +196,17 @@ class PluginManager:
             return
         self.collectors, self.formats, self.options, self.rules = {}, [], [], []
         self.ticket_fields = []
+        self.uploaders = {}
         for info in self.infos.values():
             info.collectors, info.formats, info.options, info.rules = [], [], [], []
             info.ticket_fields = []
+            info.uploaders = []
         self._call("diagbundle_register_collectors", self._add_collector)
         self._call("diagbundle_register_formats", self._add_format)
         self._call("diagbundle_register_options", self._add_option)
         self._call("diagbundle_register_redaction_rules", self._add_rule)
         self._call("diagbundle_register_ticket_fields", self._add_ticket_field)
+        self._call("diagbundle_register_uploaders", self._add_uploader)
         self._gathered = True
 
     def _call(self, hook_name: str, add: Callable[[PluginInfo, Any], None]) -> None:
@@ -221,11 +229,13 @@ class PluginManager:
         self.formats = [f for f in self.formats if f.name not in info.formats]
         self.options = [o for o in self.options if o.name not in info.options]
         self.rules = [r for r in self.rules if r.name not in info.rules]
+        self.uploaders = {s: u for s, u in self.uploaders.items() if u.name not in info.uploaders}
         dropped = {f"ticket:{n}" for n in info.ticket_fields}
         self.options = [o for o in self.options if o.name not in dropped]
         self.ticket_fields = [f for f in self.ticket_fields if f.name not in info.ticket_fields]
         info.collectors, info.formats, info.options, info.rules = [], [], [], []
         info.ticket_fields = []
+        info.uploaders = []
 
     def _add_collector(self, info: PluginInfo, collector: Collector) -> None:
         if not isinstance(collector, Collector):
@@ -273,6 +283,26 @@ class PluginManager:
         self.rules.append(rule)
         info.rules.append(rule.name)
 
+    def _add_uploader(self, info: PluginInfo, uploader: Uploader) -> None:
+        if not isinstance(uploader, Uploader):
+            raise TypeError(f"register() expects an Uploader, got {type(uploader).__name__}")
+        if not uploader.schemes:
+            raise ValueError(f"uploader {uploader.name!r} names no URL scheme")
+        for scheme in uploader.schemes:
+            if not URL_SCHEME.match(scheme):
+                raise ValueError(f"uploader {uploader.name!r}: invalid URL scheme {scheme!r}")
+            if scheme.lower() in self.uploaders:
+                raise ValueError(f"URL scheme {scheme!r} already has an uploader "
+                                 f"({self.uploaders[scheme.lower()].name})")
+        if any(u.name == uploader.name for u in self.uploaders.values()):
+            raise ValueError(f"uploader {uploader.name!r} is already registered")
+        for scheme in uploader.schemes:
+            self.uploaders[scheme.lower()] = uploader
+        info.uploaders.append(uploader.name)
+
+
+#: RFC 3986 scheme syntax (``tus+https`` included).
+URL_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*$")
 
 #: Keyword arguments of diagbundle.collect() that plugin options may not take.
 RESERVED_DESTS = frozenset(

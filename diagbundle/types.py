@@ -1,4 +1,4 @@
-"""The objects plugins register: collectors, formats and CLI options.
+"""The objects plugins register: collectors, formats, CLI options and uploaders.
 
 They are frozen dataclasses so a registered object cannot change under the
 runner's feet, and each carries a ``name`` so duplicates can be refused.
@@ -6,9 +6,11 @@ runner's feet, and each carries a ``name`` so duplicates can be refused.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
@@ -159,3 +161,72 @@ class TicketField:
                          action="append" if self.repeatable else "store",
                          metavar="TEXT" if self.text_file else "VALUE", collector="ticket",
                          name=f"ticket:{self.name}")
+
+
+@dataclass(frozen=True)
+class UploadJob:
+    """What an uploader receives: one finished bundle file and where it should go.
+
+    ``url`` is the destination exactly as given (``s3://bucket/key``,
+    ``https://...?X-Amz-Signature=...``); ``size`` and ``sha256`` describe
+    ``path`` and must be what arrives. ``expires`` is the link lifetime asked
+    for, in seconds (``None``: the uploader's default). ``link`` is a view
+    link the user already has (``--link``). ``state_path`` is where a
+    resumable uploader keeps its state between runs (beside the bundle,
+    mode 0600); ``progress(sent, total)`` is called as bytes go out.
+    ``options`` holds uploader options by name (``endpoint_url`` ...).
+    """
+
+    path: Path
+    url: str
+    size: int
+    sha256: str
+    expires: float | None = None
+    link: str | None = None
+    state_path: Path | None = None
+    progress: Callable[[int, int], None] | None = None
+    options: Mapping[str, Any] = field(default_factory=dict)
+    timeout: float = 60.0
+
+
+@dataclass(frozen=True)
+class UploadResult:
+    """What an upload produced: the view-only link for support and what was sent.
+
+    ``destination`` names where the bytes went without any credential (no
+    query string). ``link`` is what the user pastes into the ticket (``None``
+    when the destination gives none: then say where it went). ``expires`` is
+    when the link stops working, as an aware datetime, or ``None`` if it
+    does not. ``revoke`` holds whatever the uploader's ``revoke`` needs later
+    (kept in ``BUNDLE.upload.json``, mode 0600; it may be a credential).
+    ``notes`` are lines worth telling the user (a shortened expiry ...).
+    """
+
+    destination: str
+    link: str | None
+    size: int
+    sha256: str
+    expires: dt.datetime | None = None
+    revoke: Mapping[str, Any] | None = None
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Uploader:
+    """Sends a bundle to destinations of some URL schemes (``s3``, ``https``, ``tus+https``).
+
+    ``upload(job)`` sends ``job.path`` and returns an :class:`UploadResult`;
+    it raises :class:`~diagbundle.errors.UploadError` with one plain sentence
+    when it cannot (never a traceback, never a credential in the message).
+    ``revoke(record)``, if the destination allows it, deletes what was
+    uploaded; ``record`` is the ``revoke`` mapping of the result. ``options``
+    are the uploader's own options (their ``dest`` is the key in
+    ``job.options``), offered on ``diagbundle upload``.
+    """
+
+    name: str
+    schemes: tuple[str, ...]
+    description: str
+    upload: Callable[[UploadJob], UploadResult]
+    revoke: Callable[[Mapping[str, Any]], None] | None = None
+    options: tuple[CliOption, ...] = ()

@@ -28,7 +28,7 @@ The same for every command, so a script can trust it:
 |---|---|
 | 0 | complete |
 | 2 | usage error: a missing file, an unknown option or collector, an output file that exists (without `--force`); nothing was written |
-| 3 | input a format step cannot parse (a `--har` file that is not a HAR): it fails closed, nothing was written |
+| 3 | input a format step cannot parse (a `--har` file that is not a HAR): it fails closed, nothing was written; or a file `decrypt` cannot open (not age-encrypted, or for another identity) |
 | 4 | the bundle cannot be written (disk full, permission denied); nothing is left behind |
 | 5 | `inspect` found a problem (a hash, a size, totals that disagree) |
 | 6 | the bundle was written but is incomplete: a collector failed or timed out, a collector named in `--only` was skipped, or every collector was skipped; each reason is a `diagbundle: incomplete:` line on stderr and in summary.md |

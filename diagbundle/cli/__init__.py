@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 EPILOG = "Run 'diagbundle COMMAND --help' for a command's options."
 #: The command modules, in the order ``--help`` lists them.
-COMMANDS = ("collect", "plugins", "redact", "mapping", "inspect")
+COMMANDS = ("collect", "plugins", "redact", "mapping", "inspect", "upload", "decrypt")
 
 
 class Parser(argparse.ArgumentParser):

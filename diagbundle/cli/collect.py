@@ -9,11 +9,15 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from diagbundle.builder import BundleBuilder
+from diagbundle.cli.upload import print_result, result_dict
 from diagbundle.errors import EXIT_INCOMPLETE, UsageError
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from diagbundle.builder import BundleResult
     from diagbundle.plugins import PluginManager
+    from diagbundle.types import UploadResult
 
 def add_parser(sub: Any, manager: PluginManager | None) -> None:
     collect = sub.add_parser(
@@ -43,6 +47,21 @@ def add_parser(sub: Any, manager: PluginManager | None) -> None:
     )
     collect.add_argument("-y", "--yes", action="store_true", help="ask no questions")
     collect.add_argument("--json", action="store_true", help="print the result as JSON")
+    share = collect.add_argument_group("sharing (docs/sharing.md)")
+    share.add_argument(
+        "--encrypt-to", metavar="RECIPIENT", action="append", default=[], dest="encrypt_to",
+        help="write BUNDLE.zip.age, encrypted to this age or SSH public key (or a file of keys); "
+             "repeatable; no plain zip is written (default: encrypt_to in [share] of the config)",
+    )
+    share.add_argument("--no-encrypt", action="store_true",
+                       help="write a plain zip even if the config names default recipients")
+    share.add_argument(
+        "--upload", metavar="URL", nargs="?", const="", default=None,
+        help="upload the bundle once written and print a view-only link (URL alone: upload in [share]); "
+             "exit 7 if the upload fails, the bundle is kept",
+    )
+    share.add_argument("--expires", metavar="DURATION",
+                       help="with --upload: how long the link works (12h, 2d)")
     if manager is not None:
         group = collect.add_argument_group("plugin options")
         for option in manager.options:
@@ -59,7 +78,10 @@ def run(args: argparse.Namespace, manager: PluginManager) -> int:
     from diagbundle.review import Prompt
 
     plugin_options = {o.dest: getattr(args, o.dest) for o in manager.options}
+    recipients, upload_to = _sharing(args, manager)
     to_stdout = args.output == "-"
+    if to_stdout and upload_to is not None:
+        raise UsageError("--upload needs the bundle in a file: leave out -o -")
     if to_stdout and args.json:
         raise UsageError("--json cannot be combined with -o - (the zip goes to stdout)")
     if to_stdout and sys.stdout.isatty():
@@ -82,16 +104,29 @@ def run(args: argparse.Namespace, manager: PluginManager) -> int:
         if tty:
             sys.stderr.write("Collecting (nothing leaves this machine)...\n")
         bundle = builder.stream()
-        write_to(sys.stdout.buffer, bundle, args.streamed)
+        if recipients:
+            from diagbundle.encryption import encrypt_chunks, parse_recipients
+
+            write_to(sys.stdout.buffer, encrypt_chunks(bundle, parse_recipients(recipients)), args.streamed)
+        else:
+            write_to(sys.stdout.buffer, bundle, args.streamed)
         check = bundle.size_check
         if check is not None and (tty or not check.fits_attachment):
             sys.stderr.write("".join(f"diagbundle: size: {line}\n" for line in check.advice))
         return _exit_code(builder, bundle.complete, tty)
-    if not args.force:
+    if not args.force and not recipients:
         builder.target(args.output)  # refuse an existing file before collecting anything
     if tty:
         sys.stderr.write("Collecting (nothing leaves this machine)...\n")
-    result = builder.write(args.output, force=args.force)
+    if recipients:
+        from diagbundle.encryption import write_encrypted_bundle
+
+        result = write_encrypted_bundle(builder, args.output, recipients, force=args.force)
+    else:
+        result = builder.write(args.output, force=args.force)
+    uploaded = _upload(result.path, upload_to, args, manager) if upload_to is not None else None
+    if isinstance(uploaded, int):
+        return uploaded
     if args.json:
         print(json.dumps({
             "path": os.fspath(result.path),
@@ -102,6 +137,8 @@ def run(args: argparse.Namespace, manager: PluginManager) -> int:
             "files": result.manifest.get("files", []),
             "redactions": result.manifest.get("redactions", {}),
             "size_check": result.size_check.as_dict() if result.size_check else None,
+            "encrypted": bool(recipients),
+            "upload": result_dict(uploaded) if uploaded is not None else None,
         }, indent=2))
     elif tty:
         sys.stderr.write(_done_text(result))
@@ -109,7 +146,50 @@ def run(args: argparse.Namespace, manager: PluginManager) -> int:
         print(result.path)
         if result.size_check and not result.size_check.fits_attachment:
             sys.stderr.write("".join(f"diagbundle: size: {line}\n" for line in result.size_check.advice))
+    if uploaded is not None and not args.json:
+        print_result(uploaded, sys.stdout)
     return _exit_code(builder, result.complete, tty or not args.json)
+
+
+def _sharing(args: argparse.Namespace, manager: PluginManager) -> tuple[list[str], str | None]:
+    """Recipients and upload destination, from the options or ``[share]``; checked before collecting."""
+    from diagbundle.share_config import share_settings
+
+    settings = share_settings()
+    recipients = list(args.encrypt_to) or ([] if args.no_encrypt else list(settings.encrypt_to))
+    if args.encrypt_to and args.no_encrypt:
+        raise UsageError("--encrypt-to and --no-encrypt contradict each other")
+    if recipients:
+        from diagbundle.encryption import parse_recipients
+
+        parse_recipients(recipients)  # a bad key is a usage error before anything is collected
+    upload_to = args.upload
+    if upload_to == "":
+        upload_to = settings.upload
+        if not upload_to:
+            raise UsageError("--upload needs a URL (or upload in [share] of the config file)")
+    if args.expires is not None and upload_to is None:
+        raise UsageError("--expires goes with --upload")
+    if upload_to is not None:
+        from diagbundle.uploads import check_destination
+
+        args.expires = args.expires or settings.expires
+        check_destination(upload_to, expires=args.expires, manager=manager)
+    return recipients, upload_to
+
+
+def _upload(path: Path, to: str, args: argparse.Namespace, manager: PluginManager) -> UploadResult | int:
+    """Upload the written bundle; on failure say so, keep the bundle and return exit code 7."""
+    from diagbundle.cli.upload import upload_with_terminal
+    from diagbundle.errors import UploadError
+
+    try:
+        return upload_with_terminal(path, to, args=args, manager=manager, yes=args.yes or args.json)
+    except UploadError as err:
+        sys.stderr.write(f"diagbundle: error: {err}\n")
+        sys.stderr.write(f"The bundle is kept: {path}\n"
+                         f"Try again later with: diagbundle upload {path} --to URL\n")
+        return err.exit_code
 
 
 def _exit_code(builder: BundleBuilder, complete: bool, say: bool) -> int:

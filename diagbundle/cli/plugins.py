@@ -26,6 +26,8 @@ def run(args: argparse.Namespace, manager: PluginManager) -> int:
         line = f"{info['name']} {version} [{info['source']}] {info['status']}"
         if info["collectors"]:
             line += f"  collectors: {', '.join(info['collectors'])}"
+        if info.get("uploaders"):
+            line += f"  uploaders: {', '.join(info['uploaders'])}"
         print(line)
         if info["error"]:
             print(f"    error: {info['error']}")
