@@ -17,6 +17,8 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future
 from typing import Any, Protocol
 
+from diagbundle.redaction import dbcache
+
 #: line start offset -> bit mask of the rules whose trigger fired in that line
 Candidates = dict[int, int]
 
@@ -251,7 +253,7 @@ class HyperscanPrefilter:
             supported, rest = {}, {}
             for trigger, mask in groups.items():
                 try:
-                    self._compile({trigger: mask})
+                    self._compile({trigger: mask}, cache=False)
                 except hyperscan.error:
                     rest[trigger] = mask
                 else:
@@ -272,17 +274,22 @@ class HyperscanPrefilter:
         except BaseException as err:  # mask() then falls back to candidates()
             self._single.set_exception(err)
 
-    def _compile(self, triggers: dict[str, int], extra_flags: int = 0) -> Any:
-        """One database for ``triggers`` (None for none); raises ``hyperscan.error``."""
+    def _compile(self, triggers: dict[str, int], extra_flags: int = 0, *, cache: bool = True) -> Any:
+        """One database for ``triggers`` (None for none); raises ``hyperscan.error``.
+
+        Loaded from the on-disk cache (:mod:`~diagbundle.redaction.dbcache`)
+        when a sound copy is there; ``cache=False`` for the throwaway
+        one-trigger probes.
+        """
         if not triggers:
             return None
+        expressions = [t.encode("ascii") for t in triggers]
+        flags = self._hs.HS_FLAG_CASELESS | self._hs.HS_FLAG_MULTILINE | extra_flags
+        if cache:
+            return dbcache.compile_cached(self._hs, expressions, flags)
         db = self._hs.Database()
-        db.compile(
-            expressions=[t.encode("ascii") for t in triggers],
-            ids=list(range(len(triggers))),
-            elements=len(triggers),
-            flags=self._hs.HS_FLAG_CASELESS | self._hs.HS_FLAG_MULTILINE | extra_flags,
-        )
+        db.compile(expressions=expressions, ids=list(range(len(expressions))),
+                   elements=len(expressions), flags=flags)
         return db
 
     def _scratch(self, db: Any, slot: str = "scratch") -> Any:
