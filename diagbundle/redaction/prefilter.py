@@ -130,6 +130,19 @@ def _literal_prefix(pattern: str) -> str:
     return "".join(out)
 
 
+def _line_start_literal(part: str) -> bytes:
+    """For a part that starts ``^`` then a literal, that literal (else ``b""``).
+
+    Only a case-sensitive part qualifies (the literal is searched as is).
+    """
+    if not part.startswith("^") or any(c.isupper() for c in part):
+        return b""
+    return _literal_prefix(part[1:]).encode("ascii")
+
+
+_Scans = list[tuple[re.Pattern[bytes], int]]
+
+
 def _compile_bytes(trigger: str) -> re.Pattern[bytes]:
     # The text is already lower-case; IGNORECASE is only needed (and only
     # costs speed) when the expression itself has upper-case letters.
@@ -144,16 +157,16 @@ class PythonPrefilter:
     name = "python"
 
     def __init__(self, triggers: Sequence[tuple[str, ...]]) -> None:
-        self._scans = self._compile(_group_triggers(triggers))
+        self._scans, self._line_starts = self._compile(_group_triggers(triggers))
 
     @classmethod
     def from_groups(cls, groups: dict[str, int]) -> PythonPrefilter:
         self = cls(())
-        self._scans = self._compile(groups)
+        self._scans, self._line_starts = self._compile(groups)
         return self
 
     @staticmethod
-    def _compile(groups: dict[str, int]) -> list[tuple[re.Pattern[bytes], int]]:
+    def _compile(groups: dict[str, int]) -> tuple[_Scans, list[tuple[bytes, re.Pattern[bytes], int]]]:
         """One scan per literal start: split alternatives, regroup them by prefix.
 
         ``re`` factors a shared literal prefix out of an alternation and then
@@ -171,7 +184,12 @@ class PythonPrefilter:
                 part = drop_context(part)
                 split[part] = split.get(part, 0) | mask
         by_prefix: dict[str, tuple[list[str], int]] = {}
+        line_starts: list[tuple[bytes, re.Pattern[bytes], int]] = []
         for part, mask in split.items():
+            at_line_start = _line_start_literal(part)
+            if at_line_start:
+                line_starts.append((at_line_start, _compile_bytes(part), mask))
+                continue
             literal = _literal_prefix(part)
             # Group by the first three letters, or by a leading punctuation
             # mark (":" starts every IPv6/MAC trigger; one scan serves them).
@@ -180,17 +198,39 @@ class PythonPrefilter:
                 key = part
             parts, masks = by_prefix.get(key, ([], 0))
             by_prefix[key] = ([*parts, part], masks | mask)
-        return [(_compile_bytes("|".join(p)), mask) for p, mask in by_prefix.values()]
+        return [(_compile_bytes("|".join(p)), mask) for p, mask in by_prefix.values()], line_starts
 
     def mask(self, projected: bytes) -> int:
         mask = 0
         for pattern, pattern_mask in self._scans:
             if pattern_mask & ~mask and pattern.search(projected) is not None:
                 mask |= pattern_mask
+        for value in self._at_line_starts(projected, {}).values():
+            mask |= value
         return mask
 
+    def _at_line_starts(self, projected: bytes, found: Candidates) -> Candidates:
+        """Parts anchored at a line start (``^``): their literal after a line break, then ``match``.
+
+        ``re`` has no fast search for ``^`` and tries every offset of the
+        block; the literal after ``\\n`` is a fast ``bytes.find``.
+        """
+        find, startswith = projected.find, projected.startswith
+        for literal, pattern, mask in self._line_starts:
+            marker = b"\n" + literal
+            start = 0 if startswith(literal) else find(marker) + 1
+            if start == 0 and not startswith(literal):
+                continue  # 0 from find(): no such line
+            while True:
+                if pattern.match(projected, start) is not None:
+                    found[start] = found.get(start, 0) | mask
+                start = find(marker, start) + 1
+                if start == 0:
+                    break
+        return found
+
     def candidates(self, projected: bytes) -> Candidates:
-        found: Candidates = {}
+        found = self._at_line_starts(projected, {})
         rfind, find = projected.rfind, projected.find
         for pattern, mask in self._scans:
             search = pattern.search
