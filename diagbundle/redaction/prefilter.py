@@ -141,6 +141,43 @@ def _line_start_literal(part: str) -> bytes:
 
 
 _Scans = list[tuple[re.Pattern[bytes], int]]
+#: Line-start parts: their literal after the ``^``, the part, its rules.
+_LineStarts = list[tuple[bytes, re.Pattern[bytes], int]]
+#: Digit-led parts: the part widened (see widen_digits), the part, its rules.
+_DigitRuns = list[tuple[re.Pattern[bytes], re.Pattern[bytes], int]]
+
+_DIGIT_CLASS = re.compile(r"\[(?:[0-9]-[0-9]|[0-9])+\]|\\d")
+#: Anything left after the digit classes that could match a digit (or a line break).
+_MAY_MATCH_DIGIT = re.compile(r"[1-9.]|\[\^|\\[^ts\-\[\]]|\(\?[^:]|\[[^\]]*0|\\s")
+_ZERO_COUNT = re.compile(r"0\{([0-9]+)(?:,([0-9]+))?\}")
+_DIGITS_TO_ZERO = bytes.maketrans(b"123456789", b"000000000")
+
+
+def widen_digits(part: str) -> str | None:
+    """``part`` to run over the text with every digit made ``0``, or None.
+
+    A part that starts with a digit class (a card number:
+    ``[2-6][0-9]{3}[ -]?...``) has no literal for ``re`` to search for, so
+    ``re`` tries its matcher at every digit of the block. Over the text with
+    each digit made ``0`` and each digit class made ``0``, with counts
+    written out (``0000[ -]?0000...``), it starts with a literal: a fast
+    search. That is a superset of the part only when nothing else in it can
+    match a digit, so anything unusual gives None (and ``re`` as before);
+    a line it flags is then checked with the part itself.
+    """
+    if not _DIGIT_CLASS.match(part):
+        return None
+    widened = _DIGIT_CLASS.sub("0", part)
+    if _MAY_MATCH_DIGIT.search(re.sub(r"\{[0-9]+(?:,[0-9]*)?\}", "", widened)):
+        return None
+
+    def spell(count: re.Match[str]) -> str:
+        least = int(count.group(1))
+        most = count.group(2)
+        return "0" * least + ("" if most is None else f"0{{0,{int(most) - least}}}")
+
+    widened = _ZERO_COUNT.sub(spell, widened)
+    return widened if widened.startswith("000") else None
 
 
 def _compile_bytes(trigger: str) -> re.Pattern[bytes]:
@@ -157,16 +194,16 @@ class PythonPrefilter:
     name = "python"
 
     def __init__(self, triggers: Sequence[tuple[str, ...]]) -> None:
-        self._scans, self._line_starts = self._compile(_group_triggers(triggers))
+        self._scans, self._line_starts, self._digit_runs = self._compile(_group_triggers(triggers))
 
     @classmethod
     def from_groups(cls, groups: dict[str, int]) -> PythonPrefilter:
         self = cls(())
-        self._scans, self._line_starts = self._compile(groups)
+        self._scans, self._line_starts, self._digit_runs = self._compile(groups)
         return self
 
     @staticmethod
-    def _compile(groups: dict[str, int]) -> tuple[_Scans, list[tuple[bytes, re.Pattern[bytes], int]]]:
+    def _compile(groups: dict[str, int]) -> tuple[_Scans, _LineStarts, _DigitRuns]:
         """One scan per literal start: split alternatives, regroup them by prefix.
 
         ``re`` factors a shared literal prefix out of an alternation and then
@@ -185,6 +222,7 @@ class PythonPrefilter:
                 split[part] = split.get(part, 0) | mask
         by_prefix: dict[str, tuple[list[str], int]] = {}
         line_starts: list[tuple[bytes, re.Pattern[bytes], int]] = []
+        digit_runs: list[tuple[re.Pattern[bytes], re.Pattern[bytes], int]] = []
         for part, mask in split.items():
             at_line_start = _line_start_literal(part)
             if at_line_start:
@@ -195,17 +233,22 @@ class PythonPrefilter:
             # mark (":" starts every IPv6/MAC trigger; one scan serves them).
             key = literal[:1] if literal[:1] in _PUNCTUATION else literal[:3]
             if not key or (len(key) < 3 and key not in _PUNCTUATION):
+                widened = widen_digits(part)
+                if widened is not None:
+                    digit_runs.append((_compile_bytes(widened), _compile_bytes(part), mask))
+                    continue
                 key = part
             parts, masks = by_prefix.get(key, ([], 0))
             by_prefix[key] = ([*parts, part], masks | mask)
-        return [(_compile_bytes("|".join(p)), mask) for p, mask in by_prefix.values()], line_starts
+        scans = [(_compile_bytes("|".join(p)), mask) for p, mask in by_prefix.values()]
+        return scans, line_starts, digit_runs
 
     def mask(self, projected: bytes) -> int:
         mask = 0
         for pattern, pattern_mask in self._scans:
             if pattern_mask & ~mask and pattern.search(projected) is not None:
                 mask |= pattern_mask
-        for value in self._at_line_starts(projected, {}).values():
+        for value in self._digit_led(projected, self._at_line_starts(projected, {})).values():
             mask |= value
         return mask
 
@@ -229,8 +272,26 @@ class PythonPrefilter:
                     break
         return found
 
+    def _digit_led(self, projected: bytes, found: Candidates) -> Candidates:
+        """Digit-led parts: the widened part over the digits-as-``0`` text, then the part on each line."""
+        if not self._digit_runs:
+            return found
+        zeros = projected.translate(_DIGITS_TO_ZERO)
+        rfind, find = projected.rfind, projected.find
+        for widened, pattern, mask in self._digit_runs:
+            match = widened.search(zeros)
+            while match is not None:
+                start = rfind(b"\n", 0, match.start()) + 1
+                end = find(b"\n", match.start())
+                if pattern.search(projected, start, len(projected) if end < 0 else end + 1) is not None:
+                    found[start] = found.get(start, 0) | mask
+                if end < 0:
+                    break
+                match = widened.search(zeros, end + 1)
+        return found
+
     def candidates(self, projected: bytes) -> Candidates:
-        found = self._at_line_starts(projected, {})
+        found = self._digit_led(projected, self._at_line_starts(projected, {}))
         rfind, find = projected.rfind, projected.find
         for pattern, mask in self._scans:
             search = pattern.search
