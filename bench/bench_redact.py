@@ -116,12 +116,13 @@ def peak_rss_mb() -> float:
 
 
 class ReSearchOnly(PythonPrefilter):
-    """The pure-Python prefilter as it was: every scan by ``re.search``, line starts too."""
+    """The pure-Python prefilter as it was: every scan by ``re.search`` (line starts, digit-led too)."""
 
     def __init__(self, triggers: list[tuple[str, ...]]) -> None:
         super().__init__(triggers)
-        self._scans = self._scans + [(pattern, mask) for _, pattern, mask in self._line_starts]
-        self._line_starts = []
+        self._scans = [*self._scans, *((pattern, mask) for _, pattern, mask in self._line_starts),
+                       *((pattern, mask) for _, pattern, mask in self._digit_runs)]
+        self._line_starts, self._digit_runs = [], []
 
 
 def make_redactor(engine: str) -> Redactor:
@@ -272,7 +273,7 @@ def side_by_side(mb: int, hyperscan: bool) -> None:
         env = {**os.environ, "DIAGBUNDLE_CACHE_DIR": str(Path(folder) / "cache")}
 
         def line(label: str, wall: float, cpu: float, target: str = "") -> None:
-            print(f"{label:<44} {size / wall:6.1f} MB/s wall, {size / cpu:6.1f} MB/s CPU{target}")
+            print(f"{label:<52} {size / wall:6.1f} MB/s wall, {size / cpu:6.1f} MB/s CPU{target}")
 
         print(f"side by side on {size:.0f} MB of log text in one file:")
         line("gzip -6", *timed(["gzip", "-6", "-c", str(path)]))
@@ -283,9 +284,9 @@ def side_by_side(mb: int, hyperscan: bool) -> None:
         line("diagbundle redact (pure Python)",
              *timed([sys.executable, "-c", NO_HYPERSCAN, "redact", str(path)], env), "   target >= 60")
         for engine, label in (("python-old", "python prefilter, before (re.search only)"),
-                              ("python", "python prefilter, now (line-start pass)")):
+                              ("python", "python prefilter, now (+ line-start, digit passes)")):
             r = child("logs", engine, mb)
-            print(f"{label:<44} {r['mb_s']:6.1f} MB/s wall, {r['cpu_mb_s']:6.1f} MB/s CPU "
+            print(f"{label:<52} {r['mb_s']:6.1f} MB/s wall, {r['cpu_mb_s']:6.1f} MB/s CPU "
                   f"(redaction only, 64 KiB chunks)")
         if hyperscan:
             cache = Path(folder) / "build-cache"
@@ -293,10 +294,10 @@ def side_by_side(mb: int, hyperscan: bool) -> None:
             cold = child("build", "hyperscan", mb, build_env)
             warm = [child("build", "hyperscan", mb, build_env) for _ in range(3)]
             best = min(warm, key=lambda r: float(r["ms"]))
-            print(f"{'redactor build, Hyperscan':<44} cold {cold['ms']:6.0f} ms, warm {best['ms']:6.0f} ms "
+            print(f"{'redactor build, Hyperscan':<52} cold {cold['ms']:6.0f} ms, warm {best['ms']:6.0f} ms "
                   f"(CPU {cold['cpu_ms']:.0f} / {best['cpu_ms']:.0f} ms)   target warm <= 50")
         python = child("build", "python", mb)
-        print(f"{'redactor build, pure Python':<44} {python['ms']:6.0f} ms (CPU {python['cpu_ms']:.0f} ms)")
+        print(f"{'redactor build, pure Python':<52} {python['ms']:6.0f} ms (CPU {python['cpu_ms']:.0f} ms)")
         print()
 
 
