@@ -6,6 +6,14 @@ mostly benign with a sprinkling of secrets and PII, then streams it through
 the redactor in 64 KiB chunks with each engine. Also runs one 100 MB single
 line through the stream to show memory stays flat. Prints figures only.
 
+Then, on the same text written to a file, side by side: ``gzip -6`` on it,
+``diagbundle redact FILE`` end to end as installed (Hyperscan when it
+loads) and with Hyperscan hidden (the pure-Python fallback), the
+pure-Python prefilter before and after its line-start pass, and building a
+redactor cold (empty database cache) and warm. Targets are printed, not
+asserted: default install >= 150 MB/s, pure Python >= 60 MB/s, warm build
+<= 50 ms. The machine is shared: CPU seconds are printed beside wall time.
+
     python bench/bench_redact.py [--mb 50] [--long-mb 100] [--engine python|hyperscan|both]
 
 Each measurement runs in its own child process, so the peak RSS printed is
@@ -15,12 +23,15 @@ that measurement's own.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import hashlib
 import json
+import os
 import random
 import resource
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections import Counter
@@ -29,10 +40,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from diagbundle.redaction import Redactor
-from diagbundle.redaction.prefilter import load_hyperscan
+from diagbundle.redaction import Redactor, views
+from diagbundle.redaction.prefilter import PythonPrefilter, load_hyperscan
 
 CHUNK = 64 << 10
+TRIGGER = views.TRIGGER
 
 SECRETS = [
     "Authorization: Bearer eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0."
@@ -103,25 +115,47 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+class ReSearchOnly(PythonPrefilter):
+    """The pure-Python prefilter as it was: every scan by ``re.search`` (line starts, digit-led too)."""
+
+    def __init__(self, triggers: list[tuple[str, ...]]) -> None:
+        super().__init__(triggers)
+        self._scans = [*self._scans, *((pattern, mask) for _, pattern, mask in self._line_starts),
+                       *((pattern, mask) for _, pattern, mask in self._digit_runs)]
+        self._line_starts, self._digit_runs = [], []
+
+
+def make_redactor(engine: str) -> Redactor:
+    """A redactor for ``engine``; ``python-old`` is the pure-Python path before its fast pass."""
+    redactor = Redactor(engine="python" if engine == "python-old" else engine, key=b"b" * 32)
+    if engine == "python-old":
+        compiled = redactor._snapshot()
+        triggers = [r.triggers for r in compiled.rules] + [(TRIGGER,)]
+        redactor._compiled = dataclasses.replace(compiled, prefilter=ReSearchOnly(triggers))
+    return redactor
+
+
 def run_logs(engine: str, mb: int) -> dict[str, float | str]:
     """Redact ``mb`` MB of log text in 64 KiB chunks; the output is hashed, not kept."""
     data = "".join(log_text(mb * 1_000_000)).encode()
     rss_input = peak_rss_mb()
-    redactor = Redactor(engine=engine, key=b"b" * 32)
+    redactor = make_redactor(engine)
     counts: Counter[str] = Counter()
     digest = hashlib.sha256()  # to compare the engines' outputs without keeping them
     outputs = redactor.stream(chunks_of(data), counts)
-    elapsed = 0.0
+    elapsed = cpu = 0.0
     while True:
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         out = next(outputs, None)
         elapsed += time.perf_counter() - start  # the redaction only, not the hashing
+        cpu += time.process_time() - start_cpu
         if out is None:
             break
         digest.update(out)
     return {
-        "engine": redactor.engine,
+        "engine": engine,
         "mb_s": len(data) / 1e6 / elapsed,
+        "cpu_mb_s": len(data) / 1e6 / cpu,
         "mb": len(data) / 1e6,
         "lines": data.count(b"\n"),
         "replacements": sum(counts.values()),
@@ -159,11 +193,23 @@ def run_long_line(engine: str, mb: int) -> dict[str, float | str]:
     }
 
 
-def child(kind: str, engine: str, mb: int) -> dict[str, float | str]:
+def run_build(engine: str, mb: int) -> dict[str, float | str]:
+    """Build a redactor (rules, then every Hyperscan database, the threaded one too)."""
+    start, start_cpu = time.perf_counter(), time.process_time()
+    redactor = Redactor(engine=engine, key=b"b" * 32)
+    compiled = redactor._snapshot()
+    single = getattr(compiled.prefilter, "_single", None)
+    if single is not None:
+        single.result()
+    return {"engine": redactor.engine, "ms": (time.perf_counter() - start) * 1000,
+            "cpu_ms": (time.process_time() - start_cpu) * 1000}
+
+
+def child(kind: str, engine: str, mb: int, env: dict[str, str] | None = None) -> dict[str, float | str]:
     """Run one measurement in a fresh interpreter, so its peak RSS is its own."""
     done = subprocess.run(
         [sys.executable, __file__, "--child", kind, "--engine", engine, "--mb", str(mb)],
-        capture_output=True, text=True, check=True,
+        capture_output=True, text=True, check=True, env=env,
     )
     result: dict[str, float | str] = json.loads(done.stdout)
     return result
@@ -173,15 +219,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mb", type=int, default=50, help="size of the log text (MB)")
     parser.add_argument("--long-mb", type=int, default=100, help="size of the single line (MB)")
-    parser.add_argument("--engine", choices=["python", "hyperscan", "both"], default="both")
-    parser.add_argument("--child", choices=["logs", "long"], help=argparse.SUPPRESS)
+    parser.add_argument("--engine", choices=["python", "python-old", "hyperscan", "both"], default="both")
+    parser.add_argument("--child", choices=["logs", "long", "build"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        run = run_logs if args.child == "logs" else run_long_line
+        run = {"logs": run_logs, "long": run_long_line, "build": run_build}[args.child]
         print(json.dumps(run(args.engine, args.mb)))
         return
 
     engines = ["python", "hyperscan"] if args.engine == "both" else [args.engine]
+    side_by_side(args.mb, "hyperscan" in engines and load_hyperscan() is not None)
     if "hyperscan" in engines and load_hyperscan() is None:
         print("hyperscan not installed: skipping the fast path")
         engines.remove("hyperscan")
@@ -199,6 +246,59 @@ def main() -> None:
         print(f"{engine:>9}: one {args.long_mb} MB line in 64 KiB chunks: {r['mb_s']:6.1f} MB/s, "
               f"{r['secrets_found']} of {args.long_mb} secrets redacted; peak RSS "
               f"{r['rss_peak']:.0f} MB (before: {r['rss_before']:.0f} MB)")
+
+
+#: Runs ``diagbundle redact`` with Hyperscan unimportable: the install where no wheel exists.
+NO_HYPERSCAN = ("import sys; sys.modules['hyperscan'] = None; "
+                "from diagbundle.cli import main; sys.exit(main())")
+
+
+def timed(argv: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
+    """Wall and CPU seconds (children included) of one command, its output discarded."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True, env=env)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def side_by_side(mb: int, hyperscan: bool) -> None:
+    """gzip, the CLI end to end (both paths), the Python prefilter old/new, build cold/warm."""
+    with tempfile.TemporaryDirectory(prefix="bench-redact-") as folder:
+        path = Path(folder) / "app.log"
+        with path.open("w") as out:
+            out.writelines(log_text(mb * 1_000_000))
+        size = path.stat().st_size / 1e6
+        env = {**os.environ, "DIAGBUNDLE_CACHE_DIR": str(Path(folder) / "cache")}
+
+        def line(label: str, wall: float, cpu: float, target: str = "") -> None:
+            print(f"{label:<52} {size / wall:6.1f} MB/s wall, {size / cpu:6.1f} MB/s CPU{target}")
+
+        print(f"side by side on {size:.0f} MB of log text in one file:")
+        line("gzip -6", *timed(["gzip", "-6", "-c", str(path)]))
+        cli = [sys.executable, "-m", "diagbundle", "redact", str(path)]
+        if hyperscan:
+            timed(cli, env)  # fills the database cache, as any earlier run would
+            line("diagbundle redact (default: Hyperscan)", *timed(cli, env), "   target >= 150")
+        line("diagbundle redact (pure Python)",
+             *timed([sys.executable, "-c", NO_HYPERSCAN, "redact", str(path)], env), "   target >= 60")
+        for engine, label in (("python-old", "python prefilter, before (re.search only)"),
+                              ("python", "python prefilter, now (+ line-start, digit passes)")):
+            r = child("logs", engine, mb)
+            print(f"{label:<52} {r['mb_s']:6.1f} MB/s wall, {r['cpu_mb_s']:6.1f} MB/s CPU "
+                  f"(redaction only, 64 KiB chunks)")
+        if hyperscan:
+            cache = Path(folder) / "build-cache"
+            build_env = {**os.environ, "DIAGBUNDLE_CACHE_DIR": str(cache)}
+            cold = child("build", "hyperscan", mb, build_env)
+            warm = [child("build", "hyperscan", mb, build_env) for _ in range(3)]
+            best = min(warm, key=lambda r: float(r["ms"]))
+            print(f"{'redactor build, Hyperscan':<52} cold {cold['ms']:6.0f} ms, warm {best['ms']:6.0f} ms "
+                  f"(CPU {cold['cpu_ms']:.0f} / {best['cpu_ms']:.0f} ms)   target warm <= 50")
+        python = child("build", "python", mb)
+        print(f"{'redactor build, pure Python':<52} {python['ms']:6.0f} ms (CPU {python['cpu_ms']:.0f} ms)")
+        print()
 
 
 if __name__ == "__main__":

@@ -17,6 +17,8 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future
 from typing import Any, Protocol
 
+from diagbundle.redaction import dbcache
+
 #: line start offset -> bit mask of the rules whose trigger fired in that line
 Candidates = dict[int, int]
 
@@ -128,6 +130,56 @@ def _literal_prefix(pattern: str) -> str:
     return "".join(out)
 
 
+def _line_start_literal(part: str) -> bytes:
+    """For a part that starts ``^`` then a literal, that literal (else ``b""``).
+
+    Only a case-sensitive part qualifies (the literal is searched as is).
+    """
+    if not part.startswith("^") or any(c.isupper() for c in part):
+        return b""
+    return _literal_prefix(part[1:]).encode("ascii")
+
+
+_Scans = list[tuple[re.Pattern[bytes], int]]
+#: Line-start parts: their literal after the ``^``, the part, its rules.
+_LineStarts = list[tuple[bytes, re.Pattern[bytes], int]]
+#: Digit-led parts: the part widened (see widen_digits), the part, its rules.
+_DigitRuns = list[tuple[re.Pattern[bytes], re.Pattern[bytes], int]]
+
+_DIGIT_CLASS = re.compile(r"\[(?:[0-9]-[0-9]|[0-9])+\]|\\d")
+#: Anything left after the digit classes that could match a digit (or a line break).
+_MAY_MATCH_DIGIT = re.compile(r"[1-9.]|\[\^|\\[^ts\-\[\]]|\(\?[^:]|\[[^\]]*0|\\s")
+_ZERO_COUNT = re.compile(r"0\{([0-9]+)(?:,([0-9]+))?\}")
+_DIGITS_TO_ZERO = bytes.maketrans(b"123456789", b"000000000")
+
+
+def widen_digits(part: str) -> str | None:
+    """``part`` to run over the text with every digit made ``0``, or None.
+
+    A part that starts with a digit class (a card number:
+    ``[2-6][0-9]{3}[ -]?...``) has no literal for ``re`` to search for, so
+    ``re`` tries its matcher at every digit of the block. Over the text with
+    each digit made ``0`` and each digit class made ``0``, with counts
+    written out (``0000[ -]?0000...``), it starts with a literal: a fast
+    search. That is a superset of the part only when nothing else in it can
+    match a digit, so anything unusual gives None (and ``re`` as before);
+    a line it flags is then checked with the part itself.
+    """
+    if not _DIGIT_CLASS.match(part):
+        return None
+    widened = _DIGIT_CLASS.sub("0", part)
+    if _MAY_MATCH_DIGIT.search(re.sub(r"\{[0-9]+(?:,[0-9]*)?\}", "", widened)):
+        return None
+
+    def spell(count: re.Match[str]) -> str:
+        least = int(count.group(1))
+        most = count.group(2)
+        return "0" * least + ("" if most is None else f"0{{0,{int(most) - least}}}")
+
+    widened = _ZERO_COUNT.sub(spell, widened)
+    return widened if widened.startswith("000") else None
+
+
 def _compile_bytes(trigger: str) -> re.Pattern[bytes]:
     # The text is already lower-case; IGNORECASE is only needed (and only
     # costs speed) when the expression itself has upper-case letters.
@@ -142,16 +194,16 @@ class PythonPrefilter:
     name = "python"
 
     def __init__(self, triggers: Sequence[tuple[str, ...]]) -> None:
-        self._scans = self._compile(_group_triggers(triggers))
+        self._scans, self._line_starts, self._digit_runs = self._compile(_group_triggers(triggers))
 
     @classmethod
     def from_groups(cls, groups: dict[str, int]) -> PythonPrefilter:
         self = cls(())
-        self._scans = self._compile(groups)
+        self._scans, self._line_starts, self._digit_runs = self._compile(groups)
         return self
 
     @staticmethod
-    def _compile(groups: dict[str, int]) -> list[tuple[re.Pattern[bytes], int]]:
+    def _compile(groups: dict[str, int]) -> tuple[_Scans, _LineStarts, _DigitRuns]:
         """One scan per literal start: split alternatives, regroup them by prefix.
 
         ``re`` factors a shared literal prefix out of an alternation and then
@@ -169,26 +221,77 @@ class PythonPrefilter:
                 part = drop_context(part)
                 split[part] = split.get(part, 0) | mask
         by_prefix: dict[str, tuple[list[str], int]] = {}
+        line_starts: list[tuple[bytes, re.Pattern[bytes], int]] = []
+        digit_runs: list[tuple[re.Pattern[bytes], re.Pattern[bytes], int]] = []
         for part, mask in split.items():
+            at_line_start = _line_start_literal(part)
+            if at_line_start:
+                line_starts.append((at_line_start, _compile_bytes(part), mask))
+                continue
             literal = _literal_prefix(part)
             # Group by the first three letters, or by a leading punctuation
             # mark (":" starts every IPv6/MAC trigger; one scan serves them).
             key = literal[:1] if literal[:1] in _PUNCTUATION else literal[:3]
             if not key or (len(key) < 3 and key not in _PUNCTUATION):
+                widened = widen_digits(part)
+                if widened is not None:
+                    digit_runs.append((_compile_bytes(widened), _compile_bytes(part), mask))
+                    continue
                 key = part
             parts, masks = by_prefix.get(key, ([], 0))
             by_prefix[key] = ([*parts, part], masks | mask)
-        return [(_compile_bytes("|".join(p)), mask) for p, mask in by_prefix.values()]
+        scans = [(_compile_bytes("|".join(p)), mask) for p, mask in by_prefix.values()]
+        return scans, line_starts, digit_runs
 
     def mask(self, projected: bytes) -> int:
         mask = 0
         for pattern, pattern_mask in self._scans:
             if pattern_mask & ~mask and pattern.search(projected) is not None:
                 mask |= pattern_mask
+        for value in self._digit_led(projected, self._at_line_starts(projected, {})).values():
+            mask |= value
         return mask
 
+    def _at_line_starts(self, projected: bytes, found: Candidates) -> Candidates:
+        """Parts anchored at a line start (``^``): their literal after a line break, then ``match``.
+
+        ``re`` has no fast search for ``^`` and tries every offset of the
+        block; the literal after ``\\n`` is a fast ``bytes.find``.
+        """
+        find, startswith = projected.find, projected.startswith
+        for literal, pattern, mask in self._line_starts:
+            marker = b"\n" + literal
+            start = 0 if startswith(literal) else find(marker) + 1
+            if start == 0 and not startswith(literal):
+                continue  # 0 from find(): no such line
+            while True:
+                if pattern.match(projected, start) is not None:
+                    found[start] = found.get(start, 0) | mask
+                start = find(marker, start) + 1
+                if start == 0:
+                    break
+        return found
+
+    def _digit_led(self, projected: bytes, found: Candidates) -> Candidates:
+        """Digit-led parts: the widened part over the digits-as-``0`` text, then the part on each line."""
+        if not self._digit_runs:
+            return found
+        zeros = projected.translate(_DIGITS_TO_ZERO)
+        rfind, find = projected.rfind, projected.find
+        for widened, pattern, mask in self._digit_runs:
+            match = widened.search(zeros)
+            while match is not None:
+                start = rfind(b"\n", 0, match.start()) + 1
+                end = find(b"\n", match.start())
+                if pattern.search(projected, start, len(projected) if end < 0 else end + 1) is not None:
+                    found[start] = found.get(start, 0) | mask
+                if end < 0:
+                    break
+                match = widened.search(zeros, end + 1)
+        return found
+
     def candidates(self, projected: bytes) -> Candidates:
-        found: Candidates = {}
+        found = self._digit_led(projected, self._at_line_starts(projected, {}))
         rfind, find = projected.rfind, projected.find
         for pattern, mask in self._scans:
             search = pattern.search
@@ -251,7 +354,7 @@ class HyperscanPrefilter:
             supported, rest = {}, {}
             for trigger, mask in groups.items():
                 try:
-                    self._compile({trigger: mask})
+                    self._compile({trigger: mask}, cache=False)
                 except hyperscan.error:
                     rest[trigger] = mask
                 else:
@@ -272,17 +375,22 @@ class HyperscanPrefilter:
         except BaseException as err:  # mask() then falls back to candidates()
             self._single.set_exception(err)
 
-    def _compile(self, triggers: dict[str, int], extra_flags: int = 0) -> Any:
-        """One database for ``triggers`` (None for none); raises ``hyperscan.error``."""
+    def _compile(self, triggers: dict[str, int], extra_flags: int = 0, *, cache: bool = True) -> Any:
+        """One database for ``triggers`` (None for none); raises ``hyperscan.error``.
+
+        Loaded from the on-disk cache (:mod:`~diagbundle.redaction.dbcache`)
+        when a sound copy is there; ``cache=False`` for the throwaway
+        one-trigger probes.
+        """
         if not triggers:
             return None
+        expressions = [t.encode("ascii") for t in triggers]
+        flags = self._hs.HS_FLAG_CASELESS | self._hs.HS_FLAG_MULTILINE | extra_flags
+        if cache:
+            return dbcache.compile_cached(self._hs, expressions, flags)
         db = self._hs.Database()
-        db.compile(
-            expressions=[t.encode("ascii") for t in triggers],
-            ids=list(range(len(triggers))),
-            elements=len(triggers),
-            flags=self._hs.HS_FLAG_CASELESS | self._hs.HS_FLAG_MULTILINE | extra_flags,
-        )
+        db.compile(expressions=expressions, ids=list(range(len(expressions))),
+                   elements=len(expressions), flags=flags)
         return db
 
     def _scratch(self, db: Any, slot: str = "scratch") -> Any:

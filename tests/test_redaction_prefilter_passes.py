@@ -1,0 +1,90 @@
+"""The pure-Python prefilter's fast passes flag exactly the lines one ``re.search`` per trigger does.
+
+The prefilter scans line-start triggers (``^...``) with ``bytes.find`` for
+their literal after a line break instead of letting ``re`` try every
+offset, and digit-led triggers (card numbers) widened over the text with
+every digit made ``0``. Whatever the text, the candidates (line -> rules)
+must be the same as searching each of its scans from each line's start.
+"""
+
+from __future__ import annotations
+
+import re
+
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from diagbundle.redaction import Redactor, views
+from diagbundle.redaction.prefilter import Candidates, PythonPrefilter, project
+
+DEFAULT = [rule.triggers for rule in Redactor(key=b"p" * 32, username="zoe", hostname="box").rules]
+TRIGGERS = [
+    *DEFAULT,
+    (views.TRIGGER,),
+    ("^#[ \t]*secret",),
+    ("^ab[0-9]",),
+    ("^ab",),  # the same literal as the one above, another rule
+    ("^[0-9]{3}x",),  # no literal after ^: scanned as before
+    ("^Key=",),  # upper case: compiled case-blind, scanned as before
+    ("[0-9]{3}[ -][0-9]",),  # digit-led: widened
+    ("[1-9][0-9]{2}[0-9a-f]",),  # digit-led, but a class mixes digits: scanned as before
+]
+#: Pieces that make triggers fire, almost fire, or sit at a line start.
+PIECES = st.sampled_from([
+    "\n", "\n", "?", "#", " secret", "ab", "ab7", "123x", "key=", "token=", "pass", "pwd:",
+    "-----begin ", "sk-", "@", "1.2.3.4", "::", ":ab:cd:", "4111 1111 1111 1111", "\\u00e9",
+    "%2f", "&amp;", "5500-0000-0000-0004", "1111 1111 1111 1111", "7000-0000-0000-0000",
+    "2024", "1234567", "3456 789", "9", "\x1b[", "\u00e9", "x", " ", "-", "0", "zoe", "bearer abc123",
+])
+TEXT = st.lists(st.one_of(PIECES, st.text(max_size=3)), max_size=60).map("".join)
+
+
+def per_trigger(prefilter: PythonPrefilter, projected: bytes) -> Candidates:
+    """The reference: every scan searched from every line's start, kept if it matches in that line."""
+    scans: list[tuple[re.Pattern[bytes], int]] = [
+        *prefilter._scans, *((pattern, mask) for _, pattern, mask in prefilter._line_starts),
+        *((pattern, mask) for _, pattern, mask in prefilter._digit_runs),
+    ]
+    starts = [0] + [m.end() for m in re.finditer(b"\n", projected) if m.end() < len(projected)]
+    found: Candidates = {}
+    for index, start in enumerate(starts):
+        stop = starts[index + 1] if index + 1 < len(starts) else len(projected) + 1
+        for pattern, mask in scans:
+            match = pattern.search(projected, start)
+            if match is not None and match.start() < stop:
+                found[start] = found.get(start, 0) | mask
+    return found
+
+
+PREFILTER = PythonPrefilter(TRIGGERS)
+
+
+def test_digit_led_triggers_take_the_widened_pass() -> None:
+    widened = {pattern.pattern for _, pattern, _ in PREFILTER._digit_runs}
+    assert b"[0-9]{3}[ -][0-9]" in widened
+    assert b"[1-9][0-9]{2}[0-9a-f]" not in widened
+    assert any(p.startswith(b"[2-6]") for p in widened)  # the card number rule's
+
+
+def test_line_start_triggers_take_the_fast_pass() -> None:
+    literals = {literal for literal, _, _ in PREFILTER._line_starts}
+    assert {b"?", b"#", b"ab"} <= literals
+    assert b"^\\?" not in [pattern.pattern for pattern, _ in PREFILTER._scans]
+
+
+@settings(max_examples=400, deadline=None)
+@given(TEXT)
+@example("a 1111 1111 1111 1111 b\n7000-0000-0000-0000\n4111 1111 1111 1111")  # widened hits, card misses
+def test_candidates_equal_one_search_per_trigger(text: str) -> None:
+    projected = project(text)
+    assert PREFILTER.candidates(projected) == per_trigger(PREFILTER, projected)
+
+
+@settings(max_examples=200, deadline=None)
+@given(TEXT)
+def test_mask_is_the_union_of_the_candidates(text: str) -> None:
+    projected = project(text)
+    union = 0
+    for mask in per_trigger(PREFILTER, projected).values():
+        union |= mask
+    assert PREFILTER.mask(projected) == union
