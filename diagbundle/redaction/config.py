@@ -77,24 +77,23 @@ def build_redactor(
             raise UsageError(f"{path}: [redaction.pii] {kind} must be one of "
                              f"{', '.join(sorted(PII_KINDS))} set to true or false")
         pii[kind] = enabled
+    added = [*_config_rules(settings, path), *extra_rules,
+             *(pattern_rule(pattern, number) for number, pattern in enumerate(patterns, 1))]
+    for rule in added:
+        if not isinstance(rule, Rule):
+            raise TypeError(f"a redaction rule must be a Rule, got {type(rule).__name__}")
     try:
-        redactor = Redactor(
+        return Redactor(
             key=key,
             pii=[kind for kind, enabled in pii.items() if enabled],
             allow=[*_strings(settings, "allow", path), *allow],
             allow_patterns=_strings(settings, "allow_patterns", path),
             username=_name_setting(settings, "username", path),
             hostname=_name_setting(settings, "hostname", path),
+            extra_rules=added,
         )
     except ValueError as err:
         raise UsageError(f"{path}: {err}") from err
-    for rule in _config_rules(settings, path):
-        redactor.add_rule(rule)
-    for rule in extra_rules:
-        redactor.add_rule(rule)
-    for number, pattern in enumerate(patterns, 1):
-        redactor.add_rule(pattern_rule(pattern, number))
-    return redactor
 
 
 def pattern_rule(pattern: str, number: int) -> Rule:
