@@ -135,4 +135,11 @@ def credential_value(value: str, how: Strength) -> bool:
     if how == "strong":
         return True
     return (len(stripped) >= 10 and _TOKEN_SHAPE.fullmatch(stripped) is not None
-            and any(c.isdigit() for c in stripped) and any(c.isalpha() for c in stripped))
+            and any(c.isdigit() for c in stripped) and any(c.isalpha() for c in stripped)
+            and _FILE_PATH.fullmatch(stripped) is None)
+
+
+#: A lower-case file path with an extension: an S3 object ``key`` (``uploads/2024/report-final.pdf``,
+#: ``logs/app.2024-05-01.log``) is evidence. A secret under ``key`` has capitals, ``+`` or ``=``
+#: (``wJalrXUtnFEMI/K7MDENG/bPxRfiCY``), or no extension, and stays a credential.
+_FILE_PATH = re.compile(r"(?:[a-z0-9][a-z0-9._-]*/)*[a-z0-9][a-z0-9._-]*\.[a-z][a-z0-9]{1,4}")
