@@ -540,7 +540,8 @@ def pii_rules(kinds: Iterable[str]) -> list[Rule]:
             r"(?<![A-Za-z0-9+_.-])(?:\+[1-9][0-9]{0,2}[ .-]?)?(?:\([0-9]{2,4}\)[ .-]?)?"
             r"[0-9]{1,8}(?:[ .-][0-9]{2,8}){0,4}(?![0-9A-Za-z_]|[.-][0-9])",
             kind="pii", flags=A, validate=phone_number,
-            trigger=r"\+[0-9]|\([0-9]|[0-9]{3}[-. ][0-9]{3}[-. ][0-9]{4}",
+            # Not "+0" (time zones) nor "+" with fewer than 8 digits or separators after it.
+            trigger=r"\+[1-9][0-9 .()-]{7}|\([0-9]{2,4}\)|[0-9]{3}[-. ][0-9]{3}[-. ][0-9]{4}",
         ))
     return rules
 
