@@ -37,6 +37,9 @@ _KEY_CHARS = r"[A-Za-z0-9_.-]"
 _WORDS = r"key|keys|session|sid|csrf|xsrf|auth|cookie|otp|pin|salt|nonce|ticket|hmac|cred"
 _STRONG_WORDS = "sid|csrf|xsrf|cookie|otp|pin|hmac|cred"
 _WEAK_WORDS = "key|keys|session|auth|salt|nonce|ticket"
+#: A word that every key keys.strength accepts holds (a superset, for triggers).
+_NAME_WORDS = ("pass|pwd|secret|token|key|cred|csrf|xsrf|sess|sid|cookie|auth|sig|hmac|bearer|otp|mfa|pin"
+               "|cvv|cvc|ssn|conn|code|salt|nonce|ticket")
 _FIRST_LETTERS = "".join(sorted({c for w in _WORDS.split("|") for c in (w[0].lower(), w[0].upper())}))
 
 
@@ -115,7 +118,10 @@ def _pair_rule() -> Rule:
         r"[\"']?(?P<key>[A-Za-z0-9_.:-]{1,100})[\"']?[ \t]*[,;]?[ \t]*"
         r"[\"']?(?i:value|val)[\"']?[ \t]*[:=][ \t]*" + _VALUE,
         group="value", flags=A, priority=-1, check=judged,
-        trigger=r"value[\"']?[ \t]*[:=]|val[\"']?[ \t]*[:=]",
+        # The name must hold a word keys.strength can take for a credential: HTTP
+        # header arrays ({"name":"accept","value":...}) then never reach the rule.
+        trigger=_each("name|key|id|header|variable|param",
+                      rf"[\"']?[ \t]*[:=][ \t]*[\"']?[a-z0-9_.:-]*(?:{_NAME_WORDS})"),
     )
 
 
