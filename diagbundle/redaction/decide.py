@@ -196,6 +196,11 @@ class Decider:
                          line=False)
         for target, matches in ((found, in_view), (kept, kept_in_view)):
             for start, end, index in matches:
+                if '"' in text[start:end]:
+                    # A decoded quote joins strings that are apart in the line
+                    # (its structure is the line's, not the view's): a value
+                    # running over one is not the view's to judge.
+                    continue
                 start, end = decoded.original(start, end)
                 if self.lexer is not None:
                     if self._strings is None:

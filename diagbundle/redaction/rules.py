@@ -96,6 +96,14 @@ def luhn(value: str) -> bool:
     return total % 10 == 0
 
 
+def _url_password(value: str) -> bool:
+    """The password of a URL's user-info, not a port followed by a path with an "@"."""
+    head = value.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
+    if ("/" in value or "?" in value or "#" in value) and (head.isdigit() or not head):
+        return False
+    return not_placeholder(value)
+
+
 def _not_uid_gid(match: re.Match[str]) -> bool:
     """``docker run -u 1000:1000`` is a user and group ID, not a password."""
     return not (match.group("user").isdigit() and match.group("value").isdigit())
@@ -435,12 +443,14 @@ def _secret_rules() -> list[Rule]:
              trigger=r"basic[ \t]+[a-z0-9+/]{6}"),
         # Passwords in URLs and connection strings: keep scheme, user and host.
         Rule("url-password",
+             # A password may hold "/", "?" or "#" (HTTPS_PROXY=http://u:pa/ss@proxy:8080);
+             # the last "@" before the host ends it, and a port ("host:443/@scope") is no password.
              r"(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{0,30}://[^\s:/@\"'<>]*:"
-             r"(?P<value>[^\s/\"'<>]+)@",
-             group="value", flags=A, validate=not_placeholder,
+             r"(?P<value>[^\s\"'<>@]+)@(?=[A-Za-z0-9\[])",
+             group="value", flags=A, validate=_url_password,
              # The pattern's own tail: "@" alone flagged every line with an
              # e-mail address, and this pattern is slow to search (no literal start).
-             trigger=r"://[^\s:/@\"'<>]*:[^\s/\"'<>]+@"),
+             trigger=r"://[^\s:/@\"'<>]*:[^\s\"'<>@]+@"),
         Rule("url-password",
              r"(?<![A-Za-z0-9-])(?:-u|--user|--proxy-user)[ \t]*[\"']?(?P<user>[^\s:\"']+):"
              r"(?P<value>[^\s\"']+)",
@@ -542,7 +552,8 @@ def pii_rules(kinds: Iterable[str]) -> list[Rule]:
             r"(?<![A-Za-z0-9+_.-])(?:\+[1-9][0-9]{0,2}[ .-]?)?(?:\([0-9]{2,4}\)[ .-]?)?"
             r"[0-9]{1,8}(?:[ .-][0-9]{2,8}){0,4}(?![0-9A-Za-z_]|[.-][0-9])",
             kind="pii", flags=A, validate=phone_number,
-            trigger=r"\+[0-9]|\([0-9]|[0-9]{3}[-. ][0-9]{3}[-. ][0-9]{4}",
+            # Not "+0" (time zones) nor "+" with fewer than 8 digits or separators after it.
+            trigger=r"\+[1-9][0-9 .()-]{7}|\([0-9]{2,4}\)|[0-9]{3}[-. ][0-9]{3}[-. ][0-9]{4}",
         ))
     return rules
 

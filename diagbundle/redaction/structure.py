@@ -35,7 +35,12 @@ _VALUE = rf"(?P<q>[\"'])?(?P<value>(?(q){_QUOTED_BODY}|{_WORD_BODY}))"
 _KEY_CHARS = r"[A-Za-z0-9_.-]"
 #: Words that start or end a credential key the older keyword rules do not know.
 _WORDS = r"key|keys|session|sid|csrf|xsrf|auth|cookie|otp|pin|salt|nonce|ticket|hmac|cred"
-_TRIGGER_WORDS = _WORDS
+_STRONG_WORDS = "sid|csrf|xsrf|cookie|otp|pin|hmac|cred"
+_WEAK_WORDS = "key|keys|session|auth|salt|nonce|ticket"
+#: A word that every key keys.strength accepts holds (a superset, for triggers).
+_NAME_WORDS = ("pass|pwd|secret|token|key|cred|csrf|xsrf|sess|sid|cookie|auth|sig|hmac|bearer|otp|mfa|pin"
+               "|cvv|cvc|ssn|conn|code|salt|nonce|ticket")
+_FIRST_LETTERS = "".join(sorted({c for w in _WORDS.split("|") for c in (w[0].lower(), w[0].upper())}))
 
 
 # Compiled once: the rule set is larger than the re module's cache of 512
@@ -46,6 +51,13 @@ _KEY_AT_END = re.compile(r"[A-Za-z0-9_.$@-]*$")
 _LLM_TOKEN = re.compile(r"[ \t]*[A-Za-z][a-z]{0,15}[ \t.,!?]*")
 _NETRC_ENTRY = re.compile(r"(?i:machine|default)\b")
 _NETRC_FIELD = re.compile(r"(?i:login|account|port|macdef)\b")
+
+
+def _each(words: str, rest: str) -> str:
+    """``word1REST|word2REST|...``: top-level alternatives that each start with a
+    literal, which the pure-Python prefilter scans for fast (a group first is
+    one slow scan)."""
+    return "|".join(word + rest for word in words.split("|"))
 
 
 def key_of(match: re.Match[str]) -> str:
@@ -76,12 +88,25 @@ def judged(match: re.Match[str]) -> bool:
 
 
 def _key_value_rule() -> Rule:
-    key = rf"(?P<key>{_KEY_CHARS}*?(?i:{_WORDS}){_KEY_CHARS}*)"
+    # The match starts at the credential word, not at the key's start: a
+    # search from every position of a long line for a key that may hold
+    # such a word cost most of the text pass. The whole key is read back
+    # from the text by the check (key_of).
     return Rule(
         "credential",
-        rf"(?<![A-Za-z0-9_.-])[\"']?{key}[\"']?[ \t]*(?::=|=>|:(?!:)|=(?!=))[ \t]*{_VALUE}",
+        # The lookahead of first letters lets re skip ahead by a character
+        # set (4x faster on bench_redact's log text than the bare alternation).
+        rf"(?=[{_FIRST_LETTERS}])(?i:{_WORDS}){_KEY_CHARS}*[\"']?[ \t]*(?::=|=>|:(?!:)|=(?!=))[ \t]*{_VALUE}",
         group="value", flags=A, priority=-1, check=judged,
-        trigger=rf"(?:{_TRIGGER_WORDS})[a-z0-9_.-]*[\"']?[ \t]*[:=]",
+        # A weak word alone as the key (key, session, auth, ...) takes only a
+        # token-shaped value, so its trigger asks for one: "key=user:4821:profile"
+        # cache lines then never reach the rule.
+        trigger="|".join([
+            _each(_STRONG_WORDS, r"[a-z0-9_.-]*[\"']?[ \t]*[:=]"),
+            rf"[a-z0-9_.$@-](?:{_WEAK_WORDS})[a-z0-9_.-]*[\"']?[ \t]*[:=]",
+            _each(_WEAK_WORDS, r"[a-z0-9_.-]+[\"']?[ \t]*[:=]"),
+            _each(_WEAK_WORDS, r"[\"']?[ \t]*[:=]>?[ \t]*[\"']?[a-z0-9+/=_.~%-]{10}"),
+        ]),
     )
 
 
@@ -93,7 +118,10 @@ def _pair_rule() -> Rule:
         r"[\"']?(?P<key>[A-Za-z0-9_.:-]{1,100})[\"']?[ \t]*[,;]?[ \t]*"
         r"[\"']?(?i:value|val)[\"']?[ \t]*[:=][ \t]*" + _VALUE,
         group="value", flags=A, priority=-1, check=judged,
-        trigger=r"value[\"']?[ \t]*[:=]|val[\"']?[ \t]*[:=]",
+        # The name must hold a word keys.strength can take for a credential: HTTP
+        # header arrays ({"name":"accept","value":...}) then never reach the rule.
+        trigger=_each("name|key|id|header|variable|param",
+                      rf"[\"']?[ \t]*[:=][ \t]*[\"']?[a-z0-9_.:-]*(?:{_NAME_WORDS})"),
     )
 
 
@@ -248,13 +276,13 @@ def _context_rules() -> list[Rule]:
              rf"^(?P<indent>[ \t]*(?:-[ \t]+)?)[\"']?{key}[\"']?[ \t]*:[ \t]*"
              r"(?P<indicator>[|>][-+0-9]*)?[ \t]*(?:#[^\r\n]*)?\r?$",
              kind="context", flags=A, priority=-1, follow=_yaml_block,
-             trigger=r"(?:pass|pwd|secret|token|key|auth|session|sid|cred|csrf|xsrf|cookie|signature|cert"
-                     r"|dsn)[a-z0-9_.-]*[\"']?[ \t]*:[ \t]*(?:[|>][-+0-9]*)?[ \t]*(?:#.*)?\r?$"),
+             trigger=_each("pass|pwd|secret|token|key|auth|session|sid|cred|csrf|xsrf|cookie|signature|cert|dsn",
+                           r"[a-z0-9_.-]*[\"']?[ \t]*:[ \t]*(?:[|>][-+0-9]*)?[ \t]*(?:#.*)?\r?$")),
         Rule("credential",
              r"^[ \t]*(?:-[ \t]+)?(?P<name>[\"']?(?i:name|key)[\"']?)[ \t]*:[ \t]*"
              r"[\"']?(?P<key>[A-Za-z0-9_.:-]{1,100})[\"']?[ \t]*,?[ \t]*\r?$",
              kind="context", flags=A, priority=-1, follow=_name_then_value,
-             trigger=r"(?:name|key)[\"']?[ \t]*:[ \t]*[\"']?[a-z0-9_.:-]+[\"']?[ \t]*,?[ \t]*\r?$"),
+             trigger=_each("name|key", r"[\"']?[ \t]*:[ \t]*[\"']?[a-z0-9_.:-]+[\"']?[ \t]*,?[ \t]*\r?$")),
         Rule("putty-private-key", r"^Private-Lines:[ \t]*(?P<count>[0-9]{1,4})[ \t]*\r?$",
              kind="context", flags=A, priority=-1, follow=_putty_private, trigger=r"^private-lines:"),
         Rule("password", r"^[ \t]*(?i:machine)[ \t]+\S+[ \t]*\r?$|^[ \t]*(?i:default)[ \t]*\r?$",
