@@ -546,6 +546,19 @@ def pii_rules(kinds: Iterable[str]) -> list[Rule]:
             kind="pii", group="value", flags=A, validate=home_user, label="user",
             trigger=r"/home/|/users/|\\users\\",
         ))
+    if "host" in on:
+        # Other machines' names: mDNS and home routers (.local, .lan, .home.arpa) and private
+        # zones (.internal, .intranet). Not a file name such as settings.local.json or .env.local,
+        # nor code such as window.location. Corporate DNS names (proxy.corp.example.com) stay:
+        # the proxy and PAC hosts are the evidence of a corporate-network case.
+        rules.append(Rule(
+            "internal-host",
+            r"(?<![A-Za-z0-9_.@-])(?:[A-Za-z0-9][A-Za-z0-9-]{0,62}\.)+"
+            r"(?:local|lan|internal|intranet|home\.arpa)"
+            r"(?![A-Za-z0-9_-]|\.[A-Za-z0-9])",
+            kind="pii", flags=A | re.IGNORECASE, label="host",
+            trigger=r"\.local|\.lan|\.internal|\.intranet|\.home\.arpa",
+        ))
     if "phone" in on:
         rules.append(Rule(
             "phone",
