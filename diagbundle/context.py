@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 import threading
 from collections import Counter
@@ -424,8 +425,14 @@ class Context:
 
     # -- internals --------------------------------------------------------------
     def _claim(self, name: str) -> str:
-        """The unique archive name for ``name``, redacted: a file name is text in the bundle too."""
-        return self._store.names.claim(self.collector, self._store.redactor.redact(name))
+        """The unique archive name for ``name``, redacted: a file name is text in the bundle too.
+
+        Tags take a file-system-safe form there (``email-1``, ``REDACTED-password``): ``<``, ``>``
+        and ``:`` cannot be in a file name on Windows, and would be replaced anyway.
+        """
+        redacted = self._store.redactor.redact(name)
+        safe = _SECRET_TAG.sub(r"REDACTED-\1", _PSEUDONYM.sub(r"\1", redacted))
+        return self._store.names.claim(self.collector, safe)
 
     def _spool(self, entry: Entry, data: Iterable[bytes], *, lines: bool = True) -> None:
         """Spool ``data`` for ``entry`` within the collector's budget and time.
@@ -464,6 +471,10 @@ class Context:
             raise CollectorStopped(
                 f"size budget of {self._budget.limit} bytes exceeded; {entry.arcname} truncated"
             )
+
+
+_PSEUDONYM = re.compile(r"<([a-z0-9_]+(?:-[a-z0-9_]+)*-[0-9]+)>")
+_SECRET_TAG = re.compile(r"\[REDACTED:([A-Za-z0-9_.-]+)\]")
 
 
 def _new_spool() -> IO[bytes]:

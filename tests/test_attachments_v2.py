@@ -175,3 +175,16 @@ def test_attach_folder_through_the_cli(tmp_path: Path) -> None:
     members = harness.members(out)
     _assert_clean(members["attachments/conf/app.env"])
     assert json.loads(members["manifest.json"])["complete"] is True
+
+
+def test_pseudonyms_in_archive_names_are_file_system_safe(tmp_path: Path) -> None:
+    folder = tmp_path / "users"
+    (folder / "hana.user@example.com").mkdir(parents=True)
+    (folder / "hana.user@example.com" / "app.log").write_text(f"login {EMAIL}\n")
+    (folder / "token=ghp_OhbVrpoiVgRV5IfLBcbfnoGMbJmTPSIAoCLr.txt").write_text("x\n")
+    bundle = _bundle(tmp_path, folder)
+    names = [n for n in bundle.names() if n.startswith("attachments/")]
+    assert "attachments/users/email-1/app.log" in names, names
+    assert not any(c in n for n in names for c in "<>:[]"), names
+    assert not any("hana.user" in n or "ghp_" in n for n in names), names
+    assert any("REDACTED-" in n for n in names), names
