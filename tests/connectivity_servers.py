@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import http.server
+import select
 import socket
 import socketserver
 import ssl
@@ -90,22 +91,31 @@ def serve(server: socketserver.BaseServer) -> None:
     threading.Thread(target=server.serve_forever, daemon=True).start()
 
 
-def pipe(a: socket.socket, b: socket.socket) -> None:
+def relay(a: ssl.SSLSocket, b: ssl.SSLSocket) -> None:
+    """Copy both ways in one thread: an SSL socket must not be read and written from two
+    threads at once (OpenSSL's objects are not thread-safe; two pipe threads lost answers)."""
+    other = {a: b, b: a}
     try:
         while True:
-            data = a.recv(65536)
-            if not data:
-                break
-            b.sendall(data)
+            ready, _, _ = select.select(list(other), [], [], 30)
+            if not ready:
+                return
+            for sock in ready:
+                data = sock.recv(65536)
+                if not data:
+                    return
+                while sock.pending():
+                    data += sock.recv(sock.pending())
+                other[sock].sendall(data)
     except OSError:
         pass
     finally:
-        for s in (a, b):
+        for sock in (a, b):
             with contextlib.suppress(OSError):
-                s.shutdown(socket.SHUT_RDWR)
+                sock.close()
 
 
-def intercepting_proxy(listen: socket.socket, corp: trustme.CA) -> None:
+def intercepting_proxy(listen: socket.socket, corp: trustme.CA, contexts: dict[str, ssl.SSLContext]) -> None:
     """CONNECT host:port -> 200, then TLS with a certificate for host signed by the corp CA."""
     upstream_context = ssl.create_default_context()
     upstream_context.check_hostname = False
@@ -122,13 +132,11 @@ def intercepting_proxy(listen: socket.socket, corp: trustme.CA) -> None:
             target = request.split(b" ")[1].decode()
             host, _, port = target.rpartition(":")
             client.sendall(b"HTTP/1.1 200 Connection established\r\nProxy-Agent: corp-inspector\r\n\r\n")
-            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-            corp.issue_cert(host).configure_cert(context)
+            context = contexts.get(host) or inspector_contexts(corp, (host,))[host]
             inner = context.wrap_socket(client, server_side=True)
             upstream = upstream_context.wrap_socket(socket.create_connection((host, int(port)), timeout=5),
                                                     server_hostname=host)
-            threading.Thread(target=pipe, args=(upstream, inner), daemon=True).start()
-            pipe(inner, upstream)
+            relay(inner, upstream)
         except (OSError, IndexError, ValueError):
             client.close()
 
@@ -162,7 +170,8 @@ def main() -> None:
     serve(cutoff)
     serve(Server(("10.77.0.5", 80), Portal))
     proxy = socket.create_server(("10.77.0.4", 3128))
-    threading.Thread(target=intercepting_proxy, args=(proxy, corp), daemon=True).start()
+    contexts = inspector_contexts(corp, ("inspected.test", "service.test", "cutoff.test"))
+    threading.Thread(target=intercepting_proxy, args=(proxy, corp, contexts), daemon=True).start()
     hang = socket.create_server(("10.77.0.6", 443))
     threading.Thread(target=silent, args=(hang,), daemon=True).start()
     print("ready", flush=True)
