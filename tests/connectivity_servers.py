@@ -91,6 +91,21 @@ def serve(server: socketserver.BaseServer) -> None:
     threading.Thread(target=server.serve_forever, daemon=True).start()
 
 
+
+
+def inspector_contexts(corp: trustme.CA, hosts: tuple[str, ...]) -> dict[str, ssl.SSLContext]:
+    """Server contexts with a corp-signed certificate per host, made before "ready" is printed.
+
+    Issuing one makes a key: made on the first CONNECT instead, it slowed that handshake.
+    """
+    contexts = {}
+    for host in hosts:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        corp.issue_cert(host).configure_cert(context)
+        contexts[host] = context
+    return contexts
+
+
 def relay(a: ssl.SSLSocket, b: ssl.SSLSocket) -> None:
     """Copy both ways in one thread: an SSL socket must not be read and written from two
     threads at once (OpenSSL's objects are not thread-safe; two pipe threads lost answers)."""
