@@ -174,6 +174,27 @@ def test_invalid_rules_are_refused() -> None:
         Rule("Bad Name", "a")
 
 
+def test_built_in_rules_compile_when_first_used_and_all_are_sound() -> None:
+    """The built-in rules defer compiling (the build cost); every one of them is checked here."""
+    from diagbundle.redaction.rule import deferred_compile
+    from diagbundle.redaction.rules import DEFAULT_PII, default_rules
+
+    rules = default_rules(DEFAULT_PII)
+    assert len(rules) > 200
+    for rule in rules:
+        rule.check_pattern()  # raises ValueError for a bad pattern, group or trigger
+    with deferred_compile():
+        deferred = Rule("late", "(", trigger="late")
+        with pytest.raises(ValueError, match="no group"):
+            Rule("late", "a", group=2)  # no trigger of its own: checked at once, even here
+    assert "compiled" not in deferred.__dict__
+    with pytest.raises(ValueError, match="invalid regular expression"):
+        deferred.check_pattern()
+    # Outside the block, a rule with a trigger is checked when made, as before.
+    with pytest.raises(ValueError, match="invalid regular expression"):
+        Rule("bad", "(", trigger="bad")
+
+
 def test_replacements_never_contain_quote_or_backslash() -> None:
     r = make()
     text = '{"a": "alice@example.com", "password": "p\\"w", "card": 4111111111111111}'

@@ -41,7 +41,7 @@ def command_rules() -> list[Rule]:
     return [
         _tool("password", r"redis-cli", r"-a[ \t]+|--pass[ \t]+|--pass=", "redis-cli"),
         _tool("password", r"(?:docker|podman|nerdctl|helm|buildah|skopeo|oras)(?:[ \t]+registry)?[ \t]+login",
-              r"-p[ \t]+", r"login"),
+              r"-p[ \t]+", r"[ \t]login"),
         _tool("password", r"sshpass", r"-p[ \t]*", "sshpass"),
         _tool("password", r"ldap(?:search|modify|add|delete|whoami|passwd|compare|modrdn)",
               r"-w[ \t]+", "ldap"),
@@ -49,7 +49,7 @@ def command_rules() -> list[Rule]:
               r"-(?:store|key|src|dest|new)?(?:store|key)?pass(?::env|:file)?[ \t]+", "keytool|jarsigner"),
         _tool("password", r"openssl", r"-pass(?:in|out)?[ \t]+pass:|-passin[ \t]+|-k[ \t]+", "openssl"),
         _tool("password", r"smbclient|rpcclient|smbmap|mount(?:\.cifs)?|net",
-              r"-U[ \t]*[^\s%]+%|--user[= ][^\s%]+%|password=", "smbclient|rpcclient|smbmap|mount|net "),
+              r"-U[ \t]*[^\s%]+%|--user[= ][^\s%]+%|password=", "smbclient|rpcclient|smbmap|mount|net[ \t]"),
         _tool("password", r"mongo(?:sh|dump|restore|export|import)?", r"-p[ \t]+|--password[ \t=]+", "mongo"),
         _tool("password", r"psql|pg_dump|pg_restore|mysqldump|mysql|mariadb", r"--password=",
               "psql|pg_|mysql|mariadb"),

@@ -10,10 +10,12 @@ rule without a trigger is simply tried on every line.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import functools
 import re
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
@@ -22,6 +24,26 @@ from typing import Any, Literal, Protocol
 #: again (redacting twice changes nothing more).
 TAG = re.compile(r"\[REDACTED:[A-Za-z0-9_.-]+\]|<[a-z0-9_]+(?:-[a-z0-9_]+)*-[0-9]+>")
 RULE_NAME = re.compile(r"[a-z0-9][a-z0-9_.-]*")
+
+_DEFERRED: contextvars.ContextVar[bool] = contextvars.ContextVar("diagbundle_rule_deferred", default=False)
+
+
+@contextlib.contextmanager
+def deferred_compile() -> Iterator[None]:
+    """Rules made in this block compile their patterns on first use, not when made.
+
+    For the built-in rules only: compiling some 400 patterns was nearly all
+    of a redactor's build (0.13 s per process), and a run uses a few dozen
+    of them. Their patterns are checked by the test suite
+    (:meth:`Rule.check_pattern` on every built-in rule); a rule from a user
+    or a plugin is always checked when made, so a bad pattern fails at
+    once, never in the middle of a bundle.
+    """
+    token = _DEFERRED.set(True)
+    try:
+        yield
+    finally:
+        _DEFERRED.reset(token)
 
 
 class Follow(Protocol):
@@ -92,8 +114,6 @@ class Rule:
     priority: int = field(default=0, kw_only=True)
     follow: Callable[[re.Match[str]], Follow | None] | None = field(default=None, kw_only=True,
                                                                      compare=False)
-    compiled: re.Pattern[str] = field(init=False, repr=False, compare=False)
-    compiled_end: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
     triggers: tuple[str, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -103,21 +123,37 @@ class Rule:
             raise ValueError(f"rule {self.name}: kind must be 'secret', 'pii', 'keep' or 'context'")
         if self.kind == "context" and self.follow is None:
             raise ValueError(f"rule {self.name}: a context rule needs follow")
+        if self.trigger is None or not _DEFERRED.get():
+            self.check_pattern()  # (deriving a trigger needs the compiled pattern anyway)
+        trig = self.trigger if self.trigger is not None else derive_trigger(self.compiled)
+        object.__setattr__(self, "triggers", () if trig is None else (trig,))
+
+    def check_pattern(self) -> None:
+        """Compile the pattern, the block end and the trigger; raise ValueError if any is wrong."""
         try:
-            compiled = re.compile(self.pattern, self.flags)
-            end = re.compile(self.block_end, self.flags) if self.block_end else None
+            compiled = self.compiled
+            _ = self.compiled_end
             trig = self.trigger if self.trigger is not None else derive_trigger(compiled)
             if trig is not None and re.compile(trig.encode("ascii")).fullmatch(b""):
                 raise ValueError(f"rule {self.name}: the trigger matches the empty string")
         except (re.error, UnicodeEncodeError) as err:
+            self.__dict__.pop("compiled", None)
+            self.__dict__.pop("compiled_end", None)
             raise ValueError(f"rule {self.name}: invalid regular expression: {err}") from err
         if isinstance(self.group, int) and not 0 <= self.group <= compiled.groups:
             raise ValueError(f"rule {self.name}: no group {self.group} in the pattern")
         if isinstance(self.group, str) and self.group not in compiled.groupindex:
             raise ValueError(f"rule {self.name}: no group named {self.group!r} in the pattern")
-        object.__setattr__(self, "compiled", compiled)
-        object.__setattr__(self, "compiled_end", end)
-        object.__setattr__(self, "triggers", () if trig is None else (trig,))
+
+    @functools.cached_property
+    def compiled(self) -> re.Pattern[str]:
+        """The pattern, compiled on first use (see :func:`deferred_compile`)."""
+        return re.compile(self.pattern, self.flags)
+
+    @functools.cached_property
+    def compiled_end(self) -> re.Pattern[str] | None:
+        """The block end, compiled on first use."""
+        return re.compile(self.block_end, self.flags) if self.block_end else None
 
     @property
     def pseudonym_kind(self) -> str:
