@@ -18,8 +18,6 @@ import os
 import re
 from collections.abc import Iterable
 
-import phonenumbers
-
 from diagbundle.redaction.prefilter import split_alternatives
 from diagbundle.redaction.providers import provider_rules
 from diagbundle.redaction.rule import TAG, Rule, deferred_compile
@@ -220,6 +218,8 @@ def phone_number(value: str) -> bool:
 def _valid_phone(value: str, region: str | None) -> bool:
     if region is None and not value.startswith("+"):
         return False
+    import phonenumbers  # 25 ms to import, and only a phone-shaped value gets this far
+
     try:
         number = phonenumbers.parse(value, region)
     except phonenumbers.NumberParseException:

@@ -13,7 +13,6 @@ import hashlib
 import os
 import tempfile
 import urllib.parse
-import urllib.request
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -28,7 +27,9 @@ def target_path(url: str, name: str) -> Path:
     parts = urllib.parse.urlsplit(url)
     # file://server/share/... is a UNC path (Windows).
     raw = parts.path if parts.netloc in ("", "localhost") else f"//{parts.netloc}{parts.path}"
-    path = Path(urllib.request.url2pathname(raw))
+    from urllib.request import url2pathname  # (http.client, ssl, email: 10 ms at start-up otherwise)
+
+    path = Path(url2pathname(raw))
     return path / name if raw.endswith("/") or path.is_dir() else path
 
 

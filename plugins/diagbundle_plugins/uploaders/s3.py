@@ -19,22 +19,13 @@ import urllib.parse
 from collections.abc import Mapping
 from typing import Any
 
-from diagbundle import CliOption, UploadError, UploadJob, UploadResult, UsageError
+from diagbundle import UploadError, UploadJob, UploadResult, UsageError
 from diagbundle_plugins.neterrors import classify_status
+from diagbundle_plugins.uploaders.options import DEFAULT_PART_SIZE, MIN_PART_SIZE
 from diagbundle_plugins.uploaders.transfer import ATTEMPTS, content_type, failure
 
 #: SigV4's limit for a presigned URL: 7 days.
 MAX_EXPIRES = 7 * 86400
-#: Files above this go up in parts of this size (S3's minimum part is 5 MiB).
-DEFAULT_PART_SIZE = 8 << 20
-MIN_PART_SIZE = 5 << 20
-
-OPTIONS = (
-    CliOption(("--endpoint-url",), "endpoint_url", "S3-compatible endpoint for s3:// (default: "
-              "AWS_ENDPOINT_URL, else AWS)", metavar="URL"),
-    CliOption(("--part-size",), "part_size", f"s3:// multipart part size in bytes (default: "
-              f"{DEFAULT_PART_SIZE}, at least {MIN_PART_SIZE})", metavar="BYTES"),
-)
 
 
 def _boto() -> tuple[Any, Any, Any]:

@@ -27,17 +27,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from diagbundle import CliOption, UploadError, UploadJob, UploadResult, UsageError
+from diagbundle import UploadError, UploadJob, UploadResult, UsageError
+from diagbundle_plugins.uploaders.options import DEFAULT_CHUNK
 from diagbundle_plugins.uploaders.transfer import ATTEMPTS, FINAL, backoff, content_type, failure
 
-DEFAULT_CHUNK = 4 << 20
 TUS_VERSION = "1.0.0"
 CONNECT_TIMEOUT = 15.0
-
-OPTIONS = (
-    CliOption(("--chunk-size",), "chunk_size", f"tus+https:// chunk size in bytes (default: {DEFAULT_CHUNK})",
-              metavar="BYTES"),
-)
 
 
 def _requests() -> Any:
