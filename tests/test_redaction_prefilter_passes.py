@@ -42,7 +42,8 @@ TEXT = st.lists(st.one_of(PIECES, st.text(max_size=3)), max_size=60).map("".join
 def per_trigger(prefilter: PythonPrefilter, projected: bytes) -> Candidates:
     """The reference: every scan searched from every line's start, kept if it matches in that line."""
     scans: list[tuple[re.Pattern[bytes], int]] = [
-        *prefilter._scans, *((pattern, mask) for _, pattern, mask in prefilter._line_starts),
+        *((pattern, mask) for pattern, mask, _ in prefilter._scans),
+        *((pattern, mask) for _, pattern, mask in prefilter._line_starts),
         *((pattern, mask) for _, pattern, mask in prefilter._digit_runs),
     ]
     starts = [0] + [m.end() for m in re.finditer(b"\n", projected) if m.end() < len(projected)]
@@ -71,7 +72,7 @@ def test_digit_led_triggers_take_the_widened_pass() -> None:
 def test_line_start_triggers_take_the_fast_pass() -> None:
     literals = {literal for literal, _, _ in PREFILTER._line_starts}
     assert {b"?", b"#", b"ab"} <= literals
-    assert b"^\\?" not in [pattern.pattern for pattern, _ in PREFILTER._scans]
+    assert b"^\\?" not in [pattern.pattern for pattern, _, _ in PREFILTER._scans]
 
 
 @settings(max_examples=400, deadline=None)
@@ -80,6 +81,36 @@ def test_line_start_triggers_take_the_fast_pass() -> None:
 def test_candidates_equal_one_search_per_trigger(text: str) -> None:
     projected = project(text)
     assert PREFILTER.candidates(projected) == per_trigger(PREFILTER, projected)
+
+
+def test_parts_without_a_literal_start_are_rewritten_to_have_one() -> None:
+    """A class, a line-start context or a group of alternatives in front is dropped or spread."""
+    from diagbundle.redaction.prefilter import _seekable
+
+    assert _seekable("[a-z0-9_.$@-](?:key|session)[a-z]*=") == ["key[a-z]*=", "session[a-z]*="]
+    assert _seekable("^[ \t]*(?:env|arg)[ \t]") == ["env[ \t]", "arg[ \t]"]
+    assert _seekable("[0-9]:aa") == [":aa"]
+    assert _seekable("[0-9]{3}[-. ][0-9]{4}") is None  # nothing distinctive left: widened digits instead
+    seeks = [seek for _, _, seek in PREFILTER._scans]
+    assert b"key" in seeks and b"ses" in seeks
+
+
+@settings(max_examples=400, deadline=None)
+@given(TEXT)
+@example("x session=1\n  env FOO\n9:aa")
+def test_rewritten_scans_flag_every_line_a_trigger_matches(text: str) -> None:
+    """The rewriting only widens: each line where a trigger itself matches is flagged for its rule."""
+    projected = project(text)
+    found = PREFILTER.candidates(projected)
+    starts = [0] + [m.end() for m in re.finditer(b"\n", projected) if m.end() < len(projected)]
+    for index, rule_triggers in enumerate(TRIGGERS):
+        for trigger in rule_triggers:
+            pattern = re.compile(trigger.encode("ascii"), re.MULTILINE | re.IGNORECASE)
+            for match in pattern.finditer(projected):
+                # The line of its last character: a context class such as [^a-z] may take the
+                # line break before the line (Hyperscan reports a match by its end, too).
+                line = max(s for s in starts if s <= max(match.end() - 1, 0))
+                assert found.get(line, 0) >> index & 1, (trigger, text)
 
 
 @settings(max_examples=200, deadline=None)

@@ -112,6 +112,96 @@ def drop_context(trigger: str) -> str:
     return trigger
 
 
+def _element_end(pattern: str) -> int:
+    """Where the first element of ``pattern`` ends (a class, a group, an escape or a character).
+
+    Its quantifier, if any, is part of it. 0 when ``pattern`` is empty, -1
+    for an escape longer than two characters (not taken apart).
+    """
+    if not pattern:
+        return 0
+    end = 0
+    if pattern[0] == "[":
+        for index, ch, depth in _structure(pattern):  # noqa: B007 - the first one after the class
+            if index > 0:
+                end = index
+                break
+        else:
+            end = len(pattern)
+    elif pattern[0] == "(":
+        for index, ch, depth in _structure(pattern):
+            if ch == ")" and depth == 1:
+                end = index + 1
+                break
+        else:
+            return len(pattern)
+    elif pattern[0] == "\\":
+        if pattern[1:2] in _LONG_ESCAPES:
+            return -1  # \\x1b, \\u00e9, a back-reference: not worth taking apart
+        end = 2
+    else:
+        end = 1
+    if pattern[end : end + 1] in ("?", "*", "+"):
+        end += 1
+    elif pattern[end : end + 1] == "{":
+        close = pattern.find("}", end)
+        end = len(pattern) if close < 0 else close + 1
+    if pattern[end : end + 1] in ("?", "+") and end > 0 and pattern[end - 1] in "?*+}":
+        end += 1  # a lazy or possessive quantifier
+    return end
+
+
+_LONG_ESCAPES = frozenset("xuUN0123456789gk")
+
+
+def _seekable(part: str, depth: int = 0) -> list[str] | None:
+    """``part`` as parts that each start with a literal, for ``re`` to search fast; or None.
+
+    ``re`` searches fast only from a literal start; a part that opens with a
+    class (``[a-z0-9_.$@-](?:key|session)...``), a line-start context
+    (``^[ \\t]*default``) or a group of alternatives is tried at every
+    offset of a block. For a search, dropping a leading element only widens
+    what matches (a line where the part matches still matches), and a group
+    of alternatives followed by the rest is the same as each alternative
+    followed by the rest. So the Python prefilter stays a superset of the
+    trigger and the decision stays exact. None when no rewrite reaches a
+    distinctive literal (three characters, or a punctuation mark): dropping
+    more would only flag more lines.
+    """
+    if _seekable_start(part):
+        return [part]
+    if depth > 4 or not part:
+        return None
+    if part.startswith("^"):
+        return _seekable(part[1:], depth + 1)
+    end = _element_end(part)
+    if end < 0:
+        return None
+    head, rest = part[:end], part[end:]
+    if head.startswith("(?:") and head.endswith(")"):
+        alternatives = split_alternatives(head[3:-1])
+        try:
+            for alternative in alternatives:
+                re.compile(alternative)
+        except re.error:
+            return None
+        out: list[str] = []
+        for alternative in alternatives:
+            parts = _seekable(alternative + rest, depth + 1)
+            if parts is None:
+                return None
+            out.extend(parts)
+        return out
+    if head.startswith("(?") or not rest:  # a lookaround or a flag group: leave it
+        return None
+    return _seekable(rest, depth + 1)
+
+
+def _seekable_start(part: str) -> bool:
+    literal = _literal_prefix(part)
+    return len(literal) >= 3 or (literal[:1] in _PUNCTUATION and literal != "")
+
+
 def _literal_prefix(pattern: str) -> str:
     """The literal text a regex starts with ("" if none or unsure)."""
     out = []
@@ -143,7 +233,8 @@ def _line_start_literal(part: str) -> bytes:
     return _literal_prefix(part[1:]).encode("ascii")
 
 
-_Scans = list[tuple[re.Pattern[bytes], int]]
+#: Grouped parts: their pattern, their rules, and the literal all of them start with (or None).
+_Scans = list[tuple[re.Pattern[bytes], int, bytes | None]]
 #: Line-start parts: their literal after the ``^``, the part, its rules.
 _LineStarts = list[tuple[bytes, re.Pattern[bytes], int]]
 #: Digit-led parts: the part widened (see widen_digits), the part, its rules.
@@ -152,6 +243,8 @@ _DigitRuns = list[tuple[re.Pattern[bytes], re.Pattern[bytes], int]]
 _DIGIT_CLASS = re.compile(r"\[(?:[0-9]-[0-9]|[0-9])+\]|\\d")
 #: Anything left after the digit classes that could match a digit (or a line break).
 _MAY_MATCH_DIGIT = re.compile(r"[1-9.]|\[\^|\\[^ts\-\[\]]|\(\?[^:]|\[[^\]]*0|\\s")
+#: A class of spaces and punctuation only (``[-. ]``, ``[ .+-]``): it cannot match a digit.
+_NO_DIGIT_CLASS = re.compile(r"\[(?:[ .+\-:/_,;]|\\[-.t ])+\]")
 _ZERO_COUNT = re.compile(r"0\{([0-9]+)(?:,([0-9]+))?\}")
 _DIGITS_TO_ZERO = bytes.maketrans(b"123456789", b"000000000")
 
@@ -171,7 +264,8 @@ def widen_digits(part: str) -> str | None:
     if not _DIGIT_CLASS.match(part):
         return None
     widened = _DIGIT_CLASS.sub("0", part)
-    if _MAY_MATCH_DIGIT.search(re.sub(r"\{[0-9]+(?:,[0-9]*)?\}", "", widened)):
+    checked = _NO_DIGIT_CLASS.sub("", re.sub(r"\{[0-9]+(?:,[0-9]*)?\}", "", widened))
+    if _MAY_MATCH_DIGIT.search(checked):
         return None
 
     def spell(count: re.Match[str]) -> str:
@@ -180,7 +274,7 @@ def widen_digits(part: str) -> str | None:
         return "0" * least + ("" if most is None else f"0{{0,{int(most) - least}}}")
 
     widened = _ZERO_COUNT.sub(spell, widened)
-    return widened if widened.startswith("000") else None
+    return widened if len(_literal_prefix(widened)) >= 3 else None
 
 
 def _compile_bytes(trigger: str) -> re.Pattern[bytes]:
@@ -223,7 +317,9 @@ class PythonPrefilter:
                 parts = [trigger]
             for part in parts:
                 part = drop_context(part)
-                split[part] = split.get(part, 0) | mask
+                seeks = [part] if _line_start_literal(part) else _seekable(part) or [part]
+                for seek in seeks:
+                    split[seek] = split.get(seek, 0) | mask
         by_prefix: dict[str, tuple[list[str], int]] = {}
         line_starts: list[tuple[bytes, re.Pattern[bytes], int]] = []
         digit_runs: list[tuple[re.Pattern[bytes], re.Pattern[bytes], int]] = []
@@ -241,16 +337,21 @@ class PythonPrefilter:
                 if widened is not None:
                     digit_runs.append((_compile_bytes(widened), _compile_bytes(part), mask))
                     continue
-                key = part
+                key = "\0" + part  # a group of its own (no literal is three characters long)
             parts, masks = by_prefix.get(key, ([], 0))
             by_prefix[key] = ([*parts, part], masks | mask)
-        scans = [(_compile_bytes("|".join(p)), mask) for p, mask in by_prefix.values()]
+        scans: _Scans = []
+        for key, (parts, mask) in by_prefix.items():
+            # Three letters every part starts with: bytes.find seeks them several times
+            # faster than re's own literal search, then the pattern is matched right there.
+            seek = key.lower().encode("ascii") if len(key) == 3 else None
+            scans.append((_compile_bytes("|".join(parts)), mask, seek))
         return scans, line_starts, digit_runs
 
     def mask(self, projected: bytes) -> int:
         mask = 0
-        for pattern, pattern_mask in self._scans:
-            if pattern_mask & ~mask and pattern.search(projected) is not None:
+        for pattern, pattern_mask, seek in self._scans:
+            if pattern_mask & ~mask and _first(pattern, seek, projected, 0) >= 0:
                 mask |= pattern_mask
         for value in self._digit_led(projected, self._at_line_starts(projected, {})).values():
             mask |= value
@@ -297,19 +398,34 @@ class PythonPrefilter:
     def candidates(self, projected: bytes) -> Candidates:
         found = self._digit_led(projected, self._at_line_starts(projected, {}))
         rfind, find = projected.rfind, projected.find
-        for pattern, mask in self._scans:
-            search = pattern.search
-            match = search(projected)
-            while match is not None:
-                start = rfind(b"\n", 0, match.start()) + 1
+        for pattern, mask, seek in self._scans:
+            at = _first(pattern, seek, projected, 0)
+            while at >= 0:
+                start = rfind(b"\n", 0, at) + 1
                 found[start] = found.get(start, 0) | mask
                 # One hit per line is enough: go on from the next line
                 # (a trigger never spans lines).
-                end = find(b"\n", match.start())
+                end = find(b"\n", at)
                 if end < 0:
                     break
-                match = search(projected, end + 1)
+                at = _first(pattern, seek, projected, end + 1)
         return found
+
+
+def _first(pattern: re.Pattern[bytes], seek: bytes | None, projected: bytes, pos: int) -> int:
+    """Where ``pattern``'s first match from ``pos`` starts, or -1.
+
+    With ``seek`` (the literal every match starts with), each place the
+    literal occurs is tried with an anchored match.
+    """
+    if seek is None:
+        match = pattern.search(projected, pos)
+        return -1 if match is None else match.start()
+    find, at_match = projected.find, pattern.match
+    at = find(seek, pos)
+    while at >= 0 and at_match(projected, at) is None:
+        at = find(seek, at + 1)
+    return at
 
 
 class ExhaustivePrefilter:
