@@ -318,8 +318,8 @@ class PythonPrefilter:
             for part in parts:
                 part = drop_context(part)
                 seeks = [part] if _line_start_literal(part) else _seekable(part) or [part]
-                for seek in seeks:
-                    split[seek] = split.get(seek, 0) | mask
+                for sought in seeks:
+                    split[sought] = split.get(sought, 0) | mask
         by_prefix: dict[str, tuple[list[str], int]] = {}
         line_starts: list[tuple[bytes, re.Pattern[bytes], int]] = []
         digit_runs: list[tuple[re.Pattern[bytes], re.Pattern[bytes], int]] = []
