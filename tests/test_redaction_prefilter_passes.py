@@ -28,6 +28,7 @@ TRIGGERS = [
     ("^Key=",),  # upper case: compiled case-blind, scanned as before
     ("[0-9]{3}[ -][0-9]",),  # digit-led: widened
     ("[1-9][0-9]{2}[0-9a-f]",),  # digit-led, but a class mixes digits: scanned as before
+    ("q+",),  # no literal at all, and as short as a three-letter one
 ]
 #: Pieces that make triggers fire, almost fire, or sit at a line start.
 PIECES = st.sampled_from([
@@ -98,6 +99,7 @@ def test_parts_without_a_literal_start_are_rewritten_to_have_one() -> None:
 @settings(max_examples=400, deadline=None)
 @given(TEXT)
 @example("x session=1\n  env FOO\n9:aa")
+@example("aq\nb")
 def test_rewritten_scans_flag_every_line_a_trigger_matches(text: str) -> None:
     """The rewriting only widens: each line where a trigger itself matches is flagged for its rule."""
     projected = project(text)

@@ -320,7 +320,7 @@ class PythonPrefilter:
                 seeks = [part] if _line_start_literal(part) else _seekable(part) or [part]
                 for sought in seeks:
                     split[sought] = split.get(sought, 0) | mask
-        by_prefix: dict[str, tuple[list[str], int]] = {}
+        by_prefix: dict[tuple[str, str], tuple[list[str], int]] = {}
         line_starts: list[tuple[bytes, re.Pattern[bytes], int]] = []
         digit_runs: list[tuple[re.Pattern[bytes], re.Pattern[bytes], int]] = []
         for part, mask in split.items():
@@ -337,11 +337,12 @@ class PythonPrefilter:
                 if widened is not None:
                     digit_runs.append((_compile_bytes(widened), _compile_bytes(part), mask))
                     continue
-                key = "\0" + part  # a group of its own (no literal is three characters long)
-            parts, masks = by_prefix.get(key, ([], 0))
-            by_prefix[key] = ([*parts, part], masks | mask)
+                key = ""  # no literal: a group of its own
+            group = (key, part if not key else "")
+            parts, masks = by_prefix.get(group, ([], 0))
+            by_prefix[group] = ([*parts, part], masks | mask)
         scans: _Scans = []
-        for key, (parts, mask) in by_prefix.items():
+        for (key, _), (parts, mask) in by_prefix.items():
             # Three letters every part starts with: bytes.find seeks them several times
             # faster than re's own literal search, then the pattern is matched right there.
             seek = key.lower().encode("ascii") if len(key) == 3 else None
