@@ -19,51 +19,21 @@ import os
 import random
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 import zlib
 from pathlib import Path
 
+from _launch import launch
+
 PY = sys.executable
 SCRIPT = shutil.which("diagbundle", path=str(Path(PY).parent)) or shutil.which("diagbundle")
 
 
-#: Runs the command as its own child and prints that child's wall time and peak RSS.
-#: Linux copies the RSS high-water mark of the process that forks into the child's
-#: ru_maxrss at exec, so a child forked straight from this (large) benchmark process
-#: reported the benchmark's own peak (88 MB for every row, even ``python -c pass``).
-#: Forked from this small launcher instead, the figure is the command's own, plus at
-#: most the launcher's few MB (the ``python -c pass`` row shows that floor).
-LAUNCHER = """
-import os, sys, time
-started = time.perf_counter()
-pid = os.fork()
-if pid == 0:
-    try:
-        os.execvp(sys.argv[1], sys.argv[1:])
-    finally:
-        os._exit(127)
-_, status, usage = os.wait4(pid, 0)
-print(time.perf_counter() - started, usage.ru_maxrss, os.waitstatus_to_exitcode(status), file=sys.stderr)
-"""
-
-
-def run_timed(cmd: list[str], **kwargs: object) -> tuple[float, int]:
-    """Wall time (s) and peak RSS (KiB) of one child process, measured by :data:`LAUNCHER`."""
-    done = subprocess.run([PY, "-c", LAUNCHER, *cmd], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                          text=True, **kwargs)  # type: ignore[call-overload]
-    *errors, last = done.stderr.strip().splitlines() or ["? 0 1"]
-    took, rss, code = last.split()
-    if int(code) != 0:
-        raise SystemExit(f"{' '.join(cmd)} failed ({code}): {' '.join(errors).strip()}")
-    return float(took), int(rss)
-
-
 def median_time(cmd: list[str], runs: int) -> float:
-    run_timed(cmd)  # warm the page cache
-    return statistics.median(run_timed(cmd)[0] for _ in range(runs))
+    launch(cmd)  # warm the page cache
+    return statistics.median(launch(cmd)[0] for _ in range(runs))
 
 
 # -- 1. start time -------------------------------------------------------------------------------
@@ -165,7 +135,7 @@ def bench_memory(gb: float, tmp: Path) -> None:
     mb = total / 1e6
 
     def row(label: str, cmd: list[str]) -> None:
-        took, rss = run_timed(cmd, env=env_no_plugins())
+        took, rss = launch(cmd, env=env_no_plugins())
         size = f"   zip {out.stat().st_size / 1e6:.0f} MB" if out.exists() else ""
         print(f"  {label:<36} {rss / 1024:7.1f} MB peak  {took:6.1f} s  {mb / took:6.1f} MB/s{size}")
         out.unlink(missing_ok=True)
@@ -187,11 +157,11 @@ def bench_zip(mb: int, tmp: Path, runs: int = 3) -> None:
     print(f"== a {mb} MiB text log: diagbundle vs zip -6 (best of {runs}; target ratio <= 1.2)")
     zip_bin = shutil.which("zip")
 
-    def best(cmd: list[str], out: Path, **kw: object) -> float:
+    def best(cmd: list[str], out: Path, env: dict[str, str] | None = None) -> float:
         times = []
         for _ in range(runs):
             out.unlink(missing_ok=True)
-            times.append(run_timed(cmd, **kw)[0])
+            times.append(launch(cmd, env=env)[0])
         return min(times)
 
     started = time.perf_counter()

@@ -41,11 +41,12 @@ import json
 import os
 import random
 import statistics
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 from typing import Any
+
+from _launch import launch
 
 CHILD = r"""
 import sys, time
@@ -213,27 +214,8 @@ def generate(path: Path, size_mb: float, seed: int = 1, *, dense: bool = False,
     return n
 
 
-#: Runs the measured command as its fork-and-exec child and reports ``wait4``'s
-#: figures. Linux copies a process's RSS high-water mark into a child it forks
-#: (and exec keeps it), so a command started straight from this script (which
-#: has just generated the HAR) would report this script's peak as its own; the
-#: launcher is a fresh small interpreter, so its child starts from almost nothing.
-LAUNCHER = """
-import os, sys, time
-started = time.perf_counter()
-pid = os.fork()
-if pid == 0:
-    try:
-        os.execvp(sys.argv[1], sys.argv[1:])
-    finally:
-        os._exit(127)
-_, status, usage = os.wait4(pid, 0)
-print(time.perf_counter() - started, usage.ru_maxrss, os.waitstatus_to_exitcode(status), file=sys.stderr)
-"""
-
-
 def _measured(command: list[str], home: str, stdout: Path | None = None) -> tuple[float, str, int]:
-    """Run a child process; its wall time, stdout, and peak RSS in KiB (its own, via wait4).
+    """Run a child process; its wall time, stdout, and peak RSS in KiB (its own: see _launch.py).
 
     ``home`` becomes its XDG data folder, so the pseudonym mapping the bundle
     writer saves lands in the temporary folder rather than the user's.
@@ -241,19 +223,14 @@ def _measured(command: list[str], home: str, stdout: Path | None = None) -> tupl
     """
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     env["XDG_DATA_HOME"] = home
-    with tempfile.TemporaryFile() as capture, tempfile.TemporaryFile() as err:
-        out = stdout.open("wb") if stdout is not None else capture
-        subprocess.run([sys.executable, "-c", LAUNCHER, *command], stdout=out, stderr=err, env=env,
-                       check=False)
-        if stdout is not None:
-            out.close()
+    if stdout is not None:
+        with stdout.open("wb") as out:
+            wall, rss = launch(command, stdout=out, env=env)
+        return wall, "", rss
+    with tempfile.TemporaryFile() as capture:
+        wall, rss = launch(command, stdout=capture, env=env)
         capture.seek(0)
-        err.seek(0)
-        *errors, last = err.read().decode(errors="replace").strip().splitlines() or ["? 0 1"]
-        wall, rss, code = last.split()
-        if int(code):
-            sys.exit(f"{command[1:3]} failed: {errors[-1:]}")
-        return float(wall), capture.read().decode(), int(rss)
+        return wall, capture.read().decode(), rss
 
 
 def _median_run(runs: int, command: list[str], home: str,

@@ -90,6 +90,18 @@ def test_bad_netlog_fails_closed(data: bytes) -> None:
         _sanitized(data)
 
 
+@pytest.mark.parametrize(("data", "message"), [
+    (FIXTURE.read_bytes()[:3000], "not a valid NetLog file: truncated JSON"),
+    (b'{"constants": {"x": "\xff"}, "events": []}', "not a valid NetLog file: not UTF-8 text"),
+    (b'{"constants": ' + b"[" * 100_000 + b"]" * 100_000 + b', "events": []}',
+     "not a valid NetLog file: nested too deeply"),
+])
+def test_bad_netlog_is_named_in_the_error(data: bytes, message: str) -> None:
+    with pytest.raises(FormatError) as caught:
+        _sanitized(data)
+    assert str(caught.value).startswith(message)
+
+
 def test_cli_collect_netlog(tmp_path: Path) -> None:
     shutil.copy(FIXTURE, tmp_path / "net.json")
     (tmp_path / "other.json").write_text('{"hello": 1}')

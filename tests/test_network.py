@@ -13,7 +13,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from diagbundle_plugins.network import dns, gnome, interfaces, kde, pac, proxy, scutil, vpn, windows
+from diagbundle_plugins.network import dns, gnome, interfaces, kde, pac, proxy, scutil, sysfiles, vpn, windows
 from diagbundle_plugins.network import guess as guess_mod
 from test_browsers_windows import RegFile
 
@@ -469,6 +469,17 @@ def test_vpn_evidence_split_tunnel():
     assert found["tunnel_mode"].startswith("split tunnel") and found["clients"] == ["Tailscale"]
     halves = {"default": [], "catch_all_halves": [{"interface": "wg0"}], "per_interface": {"wg0": 2}}
     assert vpn.evidence(nets, halves, set())["tunnel_mode"].startswith("full tunnel")
+
+
+def test_read_small_reads_whole_files_and_answers_none_when_unreadable(tmp_path):
+    table = tmp_path / "route"
+    rows = [f"eth{i}\t00000000\t0101A8C0\t0003\t0\t0\t{i}\t00000000\n" for i in range(3000)]
+    table.write_text("Iface\tDestination\n" + "".join(rows))  # > 64 KiB: several reads
+    text = sysfiles.read_small(table)
+    assert text is not None and len(text.splitlines()) == 3001 and text.endswith("\t2999\t00000000")
+    assert sysfiles.read_small(tmp_path / "missing") is None
+    assert sysfiles.read_small(tmp_path) is None  # a folder: os.read fails with EISDIR
+    assert sysfiles.read_small("/proc/self/comm") == Path("/proc/self/comm").read_text().strip()
 
 
 def test_process_names_are_real():

@@ -9,6 +9,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from diagbundle.builder import BundleBuilder
+from diagbundle.cli.sizes import human_size
 from diagbundle.cli.upload import print_result, result_dict
 from diagbundle.errors import EXIT_INCOMPLETE, UsageError
 
@@ -257,10 +258,10 @@ class _WriteLine:
             return
         self._shown = now
         rate = done / max(now - self._started, 1e-6)
-        text = f"  writing {arcname}: {_size(done)}"
+        text = f"  writing {arcname}: {human_size(done)}"
         if total:
             left = (total - done) / rate if rate > 0 else 0
-            text += f" of {_size(total)}, {_size(int(rate))}/s, about {left:.0f} s left"
+            text += f" of {human_size(total)}, {human_size(int(rate))}/s, about {left:.0f} s left"
         self._stream.write("\r" + text[:110].ljust(110))
         self._stream.flush()
 
@@ -270,7 +271,7 @@ def _done_text(result: BundleResult) -> str:
     counts = {s: sum(c.status == s for c in result.collectors) for s in states}
     total = sum(result.manifest.get("redactions", {}).values())
     text = (
-        f"\nWrote {result.path} ({_size(result.size)}): "
+        f"\nWrote {result.path} ({human_size(result.size)}): "
         + ", ".join(f"{n} {s}" for s, n in counts.items() if n)
         + f"; {total} value(s) redacted.\n"
         + "Open summary.md inside it to see what it holds before you send it.\n"
@@ -279,11 +280,3 @@ def _done_text(result: BundleResult) -> str:
     if result.size_check is not None:
         text += "Size: " + "; ".join(result.size_check.advice) + ".\n"
     return text
-
-
-def _size(n: float) -> str:
-    for unit in ("B", "KB", "MB", "GB"):
-        if n < 1000 or unit == "GB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1000
-    return f"{n} B"

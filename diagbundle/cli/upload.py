@@ -12,6 +12,7 @@ import json
 import sys
 from typing import TYPE_CHECKING, Any
 
+from diagbundle.cli.sizes import human_size
 from diagbundle.errors import DiagbundleError, UsageError
 
 if TYPE_CHECKING:
@@ -129,7 +130,7 @@ class Interrupted(DiagbundleError):
 def _ask(destination: str, size: int) -> bool:
     from diagbundle.review import Prompt
 
-    return Prompt(interactive=True).confirm(f"Upload {_size(size)} to {destination}?", default=False)
+    return Prompt(interactive=True).confirm(f"Upload {human_size(size)} to {destination}?", default=False)
 
 
 class ProgressLine:
@@ -146,7 +147,7 @@ class ProgressLine:
             return
         self._shown = now
         percent = f" ({100 * sent // total}%)" if total else ""
-        self._stream.write(f"\r  uploading: {_size(sent)} of {_size(total)}{percent}".ljust(60))
+        self._stream.write(f"\r  uploading: {human_size(sent)} of {human_size(total)}{percent}".ljust(60))
         if sent >= total:
             self._stream.write("\n")
         self._stream.flush()
@@ -164,7 +165,7 @@ def result_dict(result: UploadResult) -> dict[str, Any]:
 
 
 def print_result(result: UploadResult, stream: Any) -> None:
-    stream.write(f"Uploaded {_size(result.size)} to {result.destination} (sha256 {result.sha256}).\n")
+    stream.write(f"Uploaded {human_size(result.size)} to {result.destination} (sha256 {result.sha256}).\n")
     if result.link:
         stream.write(f"Link for support: {result.link}\n")
     if result.expires:
@@ -173,11 +174,3 @@ def print_result(result: UploadResult, stream: Any) -> None:
         stream.write(f"Note: {note}\n")
     if result.link:
         stream.write("The link is all anyone needs to download the bundle: paste it only into the ticket.\n")
-
-
-def _size(n: float) -> str:
-    for unit in ("B", "KB", "MB", "GB"):
-        if n < 1000 or unit == "GB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1000
-    return f"{n} B"

@@ -25,6 +25,7 @@ from diagbundle_plugins.browsers.catalog import (
     LINUX_COMMANDS,
     SNAPS,
 )
+from diagbundle_plugins.browsers.commands import path_candidates
 from diagbundle_plugins.browsers.model import DefaultBrowser, Detection, Install
 from diagbundle_plugins.browsers.policy import linux_policies
 from diagbundle_plugins.browsers.process import Outcome, Runner, parse_version
@@ -79,25 +80,6 @@ def _firefox_channel(default: str, info: Mapping[str, str], version: str | None)
     if version and re.search(r"\db\d", version):
         return "beta"
     return default
-
-
-def path_candidates(which: Callable[[str], str | None] = shutil.which) -> list[tuple[str, str, str, str]]:
-    """Browsers on PATH as (family, channel, command path, resolved path), one per binary.
-
-    Snap and flatpak launchers are left to :func:`snaps` and :func:`flatpaks`.
-    """
-    seen: set[str] = set()
-    found = []
-    for command, family, channel in LINUX_COMMANDS:
-        path = which(command)
-        if path is None:
-            continue
-        real = os.path.realpath(path)
-        if Path(real).name == "snap" or "/flatpak/exports/" in path or real in seen:
-            continue
-        seen.add(real)
-        found.append((family, channel, path, real))
-    return found
 
 
 def snaps(root: Path = Path("/")) -> list[Install]:

@@ -25,10 +25,10 @@ from typing import IO, Any
 from diagbundle import FormatError
 from diagbundle_plugins.har import walk
 from diagbundle_plugins.har.entry import header_value
-from diagbundle_plugins.har.jsonreader import JsonError, JsonReader
+from diagbundle_plugins.har.jsonreader import JsonReader
 from diagbundle_plugins.har.names import is_secret_name
 from diagbundle_plugins.har.scrubber import Scrubber
-from diagbundle_plugins.har.stream import OUT_CHUNK, dumps, json_error, open_source
+from diagbundle_plugins.har.stream import chunks, dumps, open_source
 
 #: Params holding raw bytes of a socket or a body: never kept (they cannot be scrubbed by place).
 _RAW = frozenset({"bytes", "hex_encoded_bytes", "raw_bytes"})
@@ -192,22 +192,7 @@ class NetlogFindings:
 
 def sanitize_netlog(source: IO[bytes], scrub: Scrubber, found: NetlogFindings) -> Iterator[bytes]:
     """Yield the sanitized NetLog as it is made; :class:`FormatError` on input that is not one."""
-    pending: list[bytes] = []
-    size = 0
-    try:
-        for piece in _document(JsonReader(open_source(source)), scrub, found):
-            pending.append(piece)
-            size += len(piece)
-            if size >= OUT_CHUNK:
-                yield b"".join(pending)
-                pending, size = [], 0
-    except JsonError as err:
-        raise FormatError(f"not a valid NetLog file: {json_error(err)}") from None
-    except UnicodeDecodeError:
-        raise FormatError("not a valid NetLog file: not UTF-8 text") from None
-    except RecursionError:
-        raise FormatError("not a valid NetLog file: nested too deeply") from None
-    yield b"".join(pending)
+    yield from chunks(_document(JsonReader(open_source(source)), scrub, found), "NetLog")
 
 
 def _document(reader: JsonReader, scrub: Scrubber, found: NetlogFindings) -> Iterator[bytes]:

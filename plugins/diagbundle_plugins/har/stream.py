@@ -63,21 +63,27 @@ def sanitize_har(
     redact`` both do), which is what makes the format fail closed.
     """
     scrub = scrubber or Scrubber(redactor, counts, keep_bodies=keep_bodies)
+    yield from chunks(_sanitize(JsonReader(open_source(source)), scrub), "HAR")
+
+
+def chunks(pieces: Iterator[bytes], kind: str) -> Iterator[bytes]:
+    """``pieces`` joined into chunks of about :data:`OUT_CHUNK`; bad input becomes a one-line
+    :class:`FormatError` naming ``kind`` (HAR, NetLog). Shared by the HAR and NetLog sanitizers."""
     pending: list[bytes] = []
     size = 0
     try:
-        for piece in _sanitize(JsonReader(open_source(source)), scrub):
+        for piece in pieces:
             pending.append(piece)
             size += len(piece)
             if size >= OUT_CHUNK:
                 yield b"".join(pending)
                 pending, size = [], 0
     except JsonError as err:
-        raise FormatError(f"not a valid HAR file: {json_error(err)}") from None
+        raise FormatError(f"not a valid {kind} file: {json_error(err)}") from None
     except UnicodeDecodeError:
-        raise FormatError("not a valid HAR file: not UTF-8 text") from None
+        raise FormatError(f"not a valid {kind} file: not UTF-8 text") from None
     except RecursionError:
-        raise FormatError("not a valid HAR file: nested too deeply") from None
+        raise FormatError(f"not a valid {kind} file: nested too deeply") from None
     yield b"".join(pending)
 
 

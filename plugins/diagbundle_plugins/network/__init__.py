@@ -36,14 +36,14 @@ def proxy_sources(platform: str) -> tuple[list[Any], list[str]]:
         sources += [s for s in (proxy.from_urllib(),) if s]
     errors: list[str] = []
     if platform == "linux":
-        from diagbundle_plugins.browsers import linux as browsers_linux
+        from diagbundle_plugins.browsers.commands import path_candidates
         from diagbundle_plugins.network import gnome, kde
 
         sources += [s for s in (gnome.read(), kde.read()) if s]
         # The browsers collector's own lookup (PATH only, no --version run) finds Firefox's
         # install folders, whose distribution/policies.json it reads as well.
-        firefox = [str(Path(real).parent) for family, _channel, _path, real
-                   in browsers_linux.path_candidates() if family == "firefox"]
+        firefox = [str(Path(real).parent) for _family, _channel, _path, real
+                   in path_candidates(family="firefox")]
         policies = policy.linux_policies(firefox)
     elif platform == "darwin":
         from diagbundle_plugins.network import scutil

@@ -17,6 +17,8 @@ import struct
 from pathlib import Path
 from typing import Any
 
+from diagbundle_plugins.network.sysfiles import read_small
+
 SYS_NET = Path("/sys/class/net")
 PROC_NET = Path("/proc/net")
 SIOCGIFADDR, SIOCGIFNETMASK = 0x8915, 0x891B
@@ -31,19 +33,12 @@ _NAME_KINDS = (("docker", "docker"), ("br-", "docker"), ("virbr", "bridge"), ("u
                ("eth", "ethernet"), ("veth", "veth"), ("bridge", "bridge"), ("awdl", "wifi"))
 
 
-def _read(path: Path) -> str | None:
-    try:
-        return path.read_text(encoding="ascii", errors="replace").strip()
-    except OSError:
-        return None
-
-
 def kind_from_sys(folder: Path) -> str:
     """ethernet, wifi, loopback, tun, tap, wireguard, ppp, bridge, veth, docker, vlan, bond, ..."""
     name = folder.name
-    uevent = dict(line.partition("=")[::2] for line in (_read(folder / "uevent") or "").splitlines())
+    uevent = dict(line.partition("=")[::2] for line in (read_small(folder / "uevent") or "").splitlines())
     devtype = uevent.get("DEVTYPE")
-    tun_flags = _read(folder / "tun_flags")
+    tun_flags = read_small(folder / "tun_flags")
     if tun_flags:
         return "tap" if int(tun_flags, 16) & 0x2 else "tun"
     if devtype == "wlan" or (folder / "wireless").exists() or (folder / "phy80211").exists():
@@ -52,13 +47,13 @@ def kind_from_sys(folder: Path) -> str:
         return "docker" if name.startswith(("docker", "br-")) else "bridge"
     if devtype:
         return devtype  # wireguard, vlan, bond, macvlan, ...
-    link_type = int(_read(folder / "type") or 0)
+    link_type = int(read_small(folder / "type") or 0)
     if link_type in _ARPHRD and link_type != 65534:
         return _ARPHRD[link_type]
     if link_type == 1:
         if (folder / "device").exists():
             return "ethernet"
-        if _read(folder / "iflink") != _read(folder / "ifindex"):
+        if read_small(folder / "iflink") != read_small(folder / "ifindex"):
             return "veth"
         return "virtual"
     return kind_from_name(name)
@@ -74,24 +69,23 @@ def kind_from_name(name: str) -> str:
     return "unknown"
 
 
-def _ipv4(name: str) -> list[dict[str, Any]]:
-    """The primary IPv4 address of ``name`` through ioctl, as ``[{address, prefix}]``."""
+def _ipv4(sock: socket.socket, name: str) -> list[dict[str, Any]]:
+    """The primary IPv4 address of ``name`` through ioctl on ``sock``, as ``[{address, prefix}]``."""
     import fcntl  # POSIX only; this runs on Linux
 
     request = struct.pack("256s", name.encode()[:15])
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        try:
-            address = socket.inet_ntoa(fcntl.ioctl(sock.fileno(), SIOCGIFADDR, request)[20:24])
-            mask = socket.inet_ntoa(fcntl.ioctl(sock.fileno(), SIOCGIFNETMASK, request)[20:24])
-        except OSError:
-            return []
+    try:
+        address = socket.inet_ntoa(fcntl.ioctl(sock.fileno(), SIOCGIFADDR, request)[20:24])
+        mask = socket.inet_ntoa(fcntl.ioctl(sock.fileno(), SIOCGIFNETMASK, request)[20:24])
+    except OSError:
+        return []
     prefix = ipaddress.IPv4Network(f"0.0.0.0/{mask}").prefixlen
     return [{"family": "ipv4", "address": address, "prefix": prefix}]
 
 
 def _ipv6_by_interface() -> dict[str, list[dict[str, Any]]]:
     found: dict[str, list[dict[str, Any]]] = {}
-    for line in (_read(PROC_NET / "if_inet6") or "").splitlines():
+    for line in (read_small(PROC_NET / "if_inet6") or "").splitlines():
         parts = line.split()
         if len(parts) != 6:
             continue
@@ -105,17 +99,19 @@ def linux_interfaces(sys_net: Path = SYS_NET) -> list[dict[str, Any]]:
     """Every interface in /sys/class/net, with its addresses."""
     ipv6 = _ipv6_by_interface()
     found = []
-    for folder in sorted(sys_net.iterdir()) if sys_net.is_dir() else []:
-        name = folder.name
-        mtu = _read(folder / "mtu")
-        found.append({
-            "name": name,
-            "kind": kind_from_sys(folder),
-            "state": _read(folder / "operstate"),
-            "mtu": int(mtu) if mtu and mtu.isdigit() else None,
-            "mac": _read(folder / "address") or None,
-            "addresses": _ipv4(name) + ipv6.get(name, []),
-        })
+    folders = sorted(sys_net.iterdir()) if sys_net.is_dir() else []
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:  # one for every interface's ioctl
+        for folder in folders:
+            name = folder.name
+            mtu = read_small(folder / "mtu")
+            found.append({
+                "name": name,
+                "kind": kind_from_sys(folder),
+                "state": read_small(folder / "operstate"),
+                "mtu": int(mtu) if mtu and mtu.isdigit() else None,
+                "mac": read_small(folder / "address") or None,
+                "addresses": _ipv4(sock, name) + ipv6.get(name, []),
+            })
     return found
 
 
@@ -126,7 +122,7 @@ def _hex_ipv4(text: str) -> str:
 def linux_routes(proc_net: Path = PROC_NET) -> dict[str, Any]:
     """The main IPv4 and IPv6 route tables, summarised: default routes and routes per interface."""
     routes: list[dict[str, Any]] = []
-    for line in (_read(proc_net / "route") or "").splitlines()[1:]:
+    for line in (read_small(proc_net / "route") or "").splitlines()[1:]:
         parts = line.split()
         if len(parts) < 8:
             continue
@@ -135,7 +131,7 @@ def linux_routes(proc_net: Path = PROC_NET) -> dict[str, Any]:
         routes.append({"family": "ipv4", "destination": f"{_hex_ipv4(parts[1])}/{prefix}",
                        "gateway": _hex_ipv4(parts[2]) if int(parts[2], 16) else None,
                        "interface": parts[0], "metric": int(parts[6])})
-    for line in (_read(proc_net / "ipv6_route") or "").splitlines():
+    for line in (read_small(proc_net / "ipv6_route") or "").splitlines():
         parts = line.split()
         if len(parts) != 10 or parts[9] == "lo":
             continue

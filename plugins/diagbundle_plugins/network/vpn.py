@@ -12,6 +12,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from diagbundle_plugins.network.sysfiles import read_small
+
 #: Process name -> VPN client (lower case).
 KNOWN_CLIENTS: dict[str, str] = {
     "openvpn": "OpenVPN", "openvpn-gui.exe": "OpenVPN", "openvpnserv.exe": "OpenVPN",
@@ -39,13 +41,10 @@ def process_names(proc: Path = Path("/proc")) -> set[str]:
             pids = [e.name for e in os.scandir(proc) if e.name.isdigit()]
         except OSError:
             return names
-        # Plain open(): 4.6 ms for 102 processes here, against 8.2 ms with Path.read_text.
         for pid in pids:
-            try:
-                with open(os.path.join(proc, pid, "comm"), "rb") as fh:  # noqa: PTH118, PTH123
-                    names.add(fh.read().decode("utf-8", "replace").strip().lower())
-            except OSError:
-                continue
+            name = read_small(os.path.join(proc, pid, "comm"))  # noqa: PTH118
+            if name is not None:
+                names.add(name.lower())
         return names
     try:
         import psutil
