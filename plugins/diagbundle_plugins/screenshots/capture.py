@@ -1,11 +1,12 @@
-"""``--capture-screen [N]``: the screen as pixels, on X11, Windows, macOS and wlroots Wayland.
+"""``--capture-screen [N]``: the screen as pixels, on X11, Windows, macOS and Wayland.
 
 ``mss`` (the ``capture`` extra) grabs X11, Windows and macOS screens through
 their native APIs. A Wayland session does not let a program read the
-screen: ``grim`` does it on wlroots compositors (Sway, Hyprland ...); the
-desktop portal asks the user in a dialog of its own, which diagbundle does
-not drive, so elsewhere on Wayland the message says to take the screenshot
-with the desktop's tool and pass it with ``--screenshot``.
+screen: the desktop portal takes it for us (see :mod:`.portal`; GNOME, KDE,
+wlroots desktops with xdg-desktop-portal-wlr), and where no portal answers,
+``grim`` does it on wlroots compositors (Sway, Hyprland ...). Otherwise the
+message says why not, and to take the screenshot with the desktop's tool
+and pass it with ``--screenshot``.
 """
 
 from __future__ import annotations
@@ -16,12 +17,15 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from PIL import Image
 
 from diagbundle import UsageError
+from diagbundle_plugins.screenshots import portal
+from diagbundle_plugins.screenshots.images import ImageProblem, decode
 
 CAPTURE_HINT = "install diagbundle[capture]"
 #: ``--capture-screen`` alone: every monitor, as one image.
@@ -33,8 +37,13 @@ GRIM_TIMEOUT = 10.0
 class ScreenPlan:
     """How the screen will be captured, decided in ``check`` before anything is written."""
 
-    backend: str  # "mss" or "grim"
+    backend: str  # "mss", "portal" or "grim"
     monitor: int  # 0: all monitors
+
+    def describe(self) -> str:
+        """How the pixels were taken, for the image's notes (empty for mss: the usual way)."""
+        return {"portal": "captured through the desktop portal", "grim": "captured with grim"}.get(
+            self.backend, "")
 
 
 def parse_monitor(value: object) -> int:
@@ -44,26 +53,42 @@ def parse_monitor(value: object) -> int:
     return int(text)
 
 
-def _wayland() -> bool:
+def wayland(env: Mapping[str, str] | None = None) -> bool:
+    """A Wayland session: XDG_SESSION_TYPE says so, or (unset) a WAYLAND_DISPLAY is there.
+
+    DISPLAY does not decide: a Wayland session has one too (XWayland), and
+    mss would capture only the windows of X11 programs there.
+    """
+    environ: Mapping[str, str] = os.environ if env is None else env
     if sys.platform != "linux":
         return False
-    return os.environ.get("XDG_SESSION_TYPE") == "wayland" or (
-        bool(os.environ.get("WAYLAND_DISPLAY")) and not os.environ.get("DISPLAY")
-    )
+    kind = environ.get("XDG_SESSION_TYPE", "").lower()
+    if kind in ("wayland", "x11", "tty"):
+        return kind == "wayland"
+    return bool(environ.get("WAYLAND_DISPLAY"))
+
+
+def _plan_wayland(monitor: int) -> ScreenPlan:
+    """The portal, else grim, else a one-line UsageError naming both reasons."""
+    if monitor != ALL_MONITORS:
+        raise UsageError("--capture-screen N: on Wayland the whole screen is captured; leave N out")
+    try:
+        portal.check()
+    except portal.PortalError as why:
+        if shutil.which("grim") is not None:
+            return ScreenPlan("grim", monitor)
+        raise UsageError(
+            f"--capture-screen: this is a Wayland session, which does not let programs read the screen, "
+            f"and {why}; grim (wlroots desktops) is not installed either: "
+            "take a screenshot with your desktop's tool and pass it with --screenshot PATH"
+        ) from None
+    return ScreenPlan("portal", monitor)
 
 
 def plan_capture(monitor: int) -> ScreenPlan:
     """Check that the screen can be captured, or raise a one-line :class:`UsageError` saying why not."""
-    if _wayland():
-        if shutil.which("grim") is None:
-            raise UsageError(
-                "--capture-screen: this is a Wayland session, which does not let programs read the screen; "
-                "grim (wlroots desktops) is not installed and the desktop portal needs its own dialog: "
-                "take a screenshot with your desktop's tool and pass it with --screenshot PATH"
-            )
-        if monitor != ALL_MONITORS:
-            raise UsageError("--capture-screen N: on Wayland grim captures all monitors; leave N out")
-        return ScreenPlan("grim", monitor)
+    if wayland():
+        return _plan_wayland(monitor)
     if importlib.util.find_spec("mss") is None:
         raise UsageError(f"--capture-screen needs the mss package: {CAPTURE_HINT}")
     if sys.platform == "linux" and not os.environ.get("DISPLAY"):
@@ -121,6 +146,8 @@ class Screen:
         """The screen now, as RGB pixels (no metadata: they come straight from the display)."""
         if self.plan.backend == "grim":
             return _grim()
+        if self.plan.backend == "portal":
+            return _portal()
         import mss.exception
 
         try:
@@ -141,3 +168,19 @@ def _grim() -> Image.Image:
         message = done.stderr.decode("utf-8", "replace").strip().splitlines()
         raise UsageError(f"--capture-screen: grim failed: {message[-1] if message else done.returncode}")
     return Image.open(io.BytesIO(done.stdout)).convert("RGB")
+
+
+def _portal() -> Image.Image:
+    try:
+        shot = portal.screenshot()
+    except portal.PortalError as why:
+        raise UsageError(f"--capture-screen: {why}; nothing was captured") from None
+    try:
+        image = decode(shot.data).image  # a file the portal wrote: fresh pixels, none of its metadata
+    except ImageProblem as problem:
+        raise UsageError(f"--capture-screen: the portal's screenshot {shot.path}: {problem}") from None
+    # The portal saves where the desktop keeps screenshots (GNOME: ~/Pictures); that copy is not ours
+    # to delete, and it has not been cleaned: the user should know it is there.
+    sys.stderr.write(f"diagbundle: note: the desktop portal also saved the screenshot, unredacted, "
+                     f"as {shot.path}\n")
+    return image

@@ -268,6 +268,8 @@ def collect(ctx: Context) -> None:
                     time.sleep(request.delay)
                 img = screen.grab()
             shot.source_format, shot.original_size = "screen", img.size
+            if source.screen.describe():
+                shot.notes.append(source.screen.describe())
         else:
             decoded = source.decoded or _load(source)
             source.decoded = None  # the pixels are masked in place and handed over: not kept twice
