@@ -14,6 +14,7 @@ from __future__ import annotations
 import importlib.util
 import io
 import os
+import platform
 import shutil
 import subprocess
 import sys
@@ -24,7 +25,7 @@ from typing import Any
 from PIL import Image
 
 from diagbundle import UsageError
-from diagbundle_plugins.screenshots import portal
+from diagbundle_plugins.screenshots import platforms, portal
 from diagbundle_plugins.screenshots.images import ImageProblem, decode
 
 CAPTURE_HINT = "install diagbundle[capture]"
@@ -91,12 +92,21 @@ def plan_capture(monitor: int) -> ScreenPlan:
         return _plan_wayland(monitor)
     if importlib.util.find_spec("mss") is None:
         raise UsageError(f"--capture-screen needs the mss package: {CAPTURE_HINT}")
+    if sys.platform == "darwin":
+        problem = platforms.macos_permission_problem(platform.mac_ver()[0],
+                                                     platforms.macos_screen_capture_allowed())
+        if problem:
+            raise UsageError(problem)
     if sys.platform == "linux" and not os.environ.get("DISPLAY"):
         raise UsageError("--capture-screen: no display to capture (DISPLAY is not set)")
     count = len(_mss_monitors()) - 1
     if monitor > count:
         raise UsageError(f"--capture-screen {monitor}: this display has {count} monitor(s)")
     return ScreenPlan("mss", monitor)
+
+
+def _explain(err: Exception) -> str:
+    return platforms.explain_capture_error(str(err), sys.platform, platform.mac_ver()[0])
 
 
 def _open_mss() -> Any:
@@ -113,7 +123,7 @@ def _mss_monitors() -> list[dict[str, int]]:
         with _open_mss() as sct:
             return list(sct.monitors)
     except mss.exception.ScreenShotError as err:
-        raise UsageError(f"--capture-screen: cannot open the display: {err}") from None
+        raise UsageError(f"--capture-screen: cannot open the display: {_explain(err)}") from None
 
 
 class Screen:
@@ -135,7 +145,7 @@ class Screen:
             try:
                 self._sct = _open_mss()
             except mss.exception.ScreenShotError as err:
-                raise UsageError(f"--capture-screen: cannot open the display: {err}") from None
+                raise UsageError(f"--capture-screen: cannot open the display: {_explain(err)}") from None
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -153,7 +163,7 @@ class Screen:
         try:
             shot = self._sct.grab(self._sct.monitors[self.plan.monitor])
         except mss.exception.ScreenShotError as err:
-            raise UsageError(f"--capture-screen: capture failed: {err}") from None
+            raise UsageError(f"--capture-screen: capture failed: {_explain(err)}") from None
         return Image.frombytes("RGB", shot.size, shot.bgra, "raw", "BGRX")
 
 
