@@ -34,6 +34,7 @@ import shutil
 import statistics
 import subprocess
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -240,9 +241,13 @@ def main() -> None:
     if args.baseline and args.engine == "rapidocr":
         before = bench_ocr(args.runs, baseline_engine(), "OCR, rapidocr before tuning (baseline)", images)
         for name in images:
-            same = len(set(before[name]) & set(tuned[name]))
+            same = sum((Counter(before[name]) & Counter(tuned[name])).values())
             print(f"  {name}: {same} of the baseline's {len(before[name])} lines read identically "
                   f"after tuning ({len(tuned[name])} lines read)")
+            for text in sorted((Counter(before[name]) - Counter(tuned[name])).elements()):
+                print(f"    baseline only: {text!r}")
+            for text in sorted((Counter(tuned[name]) - Counter(before[name])).elements()):
+                print(f"    tuned only:    {text!r}")
 
 
 if __name__ == "__main__":
