@@ -16,9 +16,12 @@ Three figures, each the median of ``--runs`` runs, in this process:
 
 The CPU time beside each OCR figure is the load-independent one: the
 machine is shared, and onnxruntime's two threads slow down with every
-other busy process.
+other busy process. ``--baseline`` also runs rapidocr as it was configured
+before the tuning in ``screenshots/rapid.py`` (full-size detection, lines
+padded to 320 px, rapidocr's own spinning sessions), on the same images in
+the same run, and prints whether both read the same lines.
 
-Usage: python bench/bench_screenshots.py [--runs 5] [--engine rapidocr] [--display :1]
+Usage: python bench/bench_screenshots.py [--runs 5] [--engine rapidocr] [--display :1] [--baseline]
 Targets on the 2-core dev machine: capture <= 50 ms, strip <= 100 ms, OCR <= 2.5 s per image.
 """
 
@@ -31,14 +34,18 @@ import shutil
 import statistics
 import subprocess
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from diagbundle_plugins.screenshots import capture
 from diagbundle_plugins.screenshots.format import PNG_FORMAT
-from diagbundle_plugins.screenshots.images import decode, encode
-from diagbundle_plugins.screenshots.ocr import load_engine
+from diagbundle_plugins.screenshots.images import MAX_SIDE, decode, encode
+from diagbundle_plugins.screenshots.ocr import Engine, load_engine
 from diagbundle_plugins.screenshots.pixels import redact_pixels
+from diagbundle_plugins.screenshots.rapid import model_paths
+from diagbundle_plugins.screenshots.textcheck import Line
 from PIL import Image, ImageDraw, ImageFont, PngImagePlugin
 
 from diagbundle import Redactor
@@ -160,19 +167,47 @@ def bench_strip(runs: int, img: Image.Image) -> None:
     ms = _median_ms(format_step, runs)
     print(f"metadata strip, format step ({len(data) // 1024} KiB PNG): {ms:.0f} ms "
           f"({LAST_CPU_MS:.0f} ms CPU) (target <= 100 ms)")
+
+    def decoded_twice() -> bytes:
+        decode(data)  # what check did before it kept its decoded pixels for collect
+        return collector_path()
+
     ms = _median_ms(collector_path, runs)
-    print(f"collector path without OCR (decode, BMP hand-over, format step): {ms:.0f} ms "
+    print(f"collector path without OCR (decode once, BMP hand-over, format step): {ms:.0f} ms "
           f"({LAST_CPU_MS:.0f} ms CPU)")
+    ms = _median_ms(decoded_twice, runs)
+    print(f"  before: the file decoded in check and again in collect: {ms:.0f} ms ({LAST_CPU_MS:.0f} ms CPU)")
 
 
-def bench_ocr(runs: int, engine_name: str, images: dict[str, Image.Image]) -> None:
-    t0 = time.perf_counter()
-    engine = load_engine(engine_name)
-    print(f"OCR engine {engine.version}: loaded in {(time.perf_counter() - t0) * 1000:.0f} ms")
+def baseline_engine() -> Engine:
+    """rapidocr as ``screenshots/ocr.py`` configured it before ``rapid.py``: for comparison only."""
+    import rapidocr
+
+    ocr = rapidocr.RapidOCR(params={
+        **model_paths(Path(rapidocr.__file__).parent), "Global.log_level": "critical",
+        "Global.use_cls": False, "Global.text_score": 0.3, "Global.max_side_len": MAX_SIDE,
+        "Det.limit_type": "max", "Det.limit_side_len": MAX_SIDE,
+        "EngineConfig.onnxruntime.enable_cpu_mem_arena": True,
+    })
+
+    def read(img: Image.Image) -> list[Line]:
+        result = ocr(img)
+        if result.boxes is None:
+            return []
+        return [Line(str(t), (int(min(p[0] for p in q)), int(min(p[1] for p in q)),
+                              int(max(p[0] for p in q)) + 1, int(max(p[1] for p in q)) + 1), float(s))
+                for q, t, s in zip(result.boxes, result.txts, result.scores, strict=True)]
+
+    return Engine("rapidocr-baseline", "previous configuration", "", read)
+
+
+def bench_ocr(runs: int, engine: Engine, label: str, images: dict[str, Image.Image]) -> dict[str, list[str]]:
+    """Time each image; returns the text read, per image, to compare configurations."""
     redactor = Redactor()
     t0 = time.perf_counter()
     engine.read(Image.new("RGB", (200, 60), "white"))
-    print(f"  first call (sessions warm up, once per run): {(time.perf_counter() - t0) * 1000:.0f} ms")
+    print(f"{label}: first call (sessions warm up, once per run): {(time.perf_counter() - t0) * 1000:.0f} ms")
+    read: dict[str, list[str]] = {}
     for name, img in images.items():
         boxes: list[int] = []
 
@@ -181,9 +216,11 @@ def bench_ocr(runs: int, engine_name: str, images: dict[str, Image.Image]) -> No
             boxes[:] = [lines, len(filled)]
 
         ms = _median_ms(once, runs)
+        read[name] = sorted(line.text for line in engine.read(img))
         print(f"  {name}: {ms / 1000:.2f} s per 1920x1080 image ({LAST_CPU_MS / 1000:.2f} s CPU), "
               f"{boxes[0]} lines read, "
               f"{boxes[1]} masked (target <= 2.5 s)")
+    return read
 
 
 def main() -> None:
@@ -191,11 +228,26 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--engine", default="rapidocr")
     parser.add_argument("--display")
+    parser.add_argument("--baseline", action="store_true",
+                        help="also time rapidocr as configured before the tuning, on the same images")
     args = parser.parse_args()
     images = screens()
     bench_capture(max(args.runs, 10), args.display)
-    bench_strip(args.runs, images["light UI"])
-    bench_ocr(args.runs, args.engine, images)
+    bench_strip(max(args.runs, 15), images["light UI"])  # cheap: more runs, a steadier median
+    t0 = time.perf_counter()
+    engine = load_engine(args.engine)
+    print(f"OCR engine {engine.version}: loaded in {(time.perf_counter() - t0) * 1000:.0f} ms")
+    tuned = bench_ocr(args.runs, engine, f"OCR, {args.engine}", images)
+    if args.baseline and args.engine == "rapidocr":
+        before = bench_ocr(args.runs, baseline_engine(), "OCR, rapidocr before tuning (baseline)", images)
+        for name in images:
+            same = sum((Counter(before[name]) & Counter(tuned[name])).values())
+            print(f"  {name}: {same} of the baseline's {len(before[name])} lines read identically "
+                  f"after tuning ({len(tuned[name])} lines read)")
+            for text in sorted((Counter(before[name]) - Counter(tuned[name])).elements()):
+                print(f"    baseline only: {text!r}")
+            for text in sorted((Counter(tuned[name]) - Counter(before[name])).elements()):
+                print(f"    tuned only:    {text!r}")
 
 
 if __name__ == "__main__":

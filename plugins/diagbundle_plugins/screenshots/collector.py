@@ -45,6 +45,9 @@ from diagbundle_plugins.screenshots.ocr import (
 from diagbundle_plugins.screenshots.pixels import MaskedBox, redact_pixels, rule_kinds
 
 MAX_DELAY = 300.0
+#: Pixels ``check`` keeps decoded for ``collect`` (3 bytes each: 144 MB, six 4K screens);
+#: images beyond it are decoded again in ``collect`` rather than held in memory.
+KEEP_DECODED_PIXELS = 48_000_000
 NOT_CHECKED = f"not checked for text: {INSTALL_HINT}"
 
 
@@ -55,6 +58,8 @@ class Source:
     label: str  # "shot.png", or "screen" / "screen 2"
     path: Path | None = None
     screen: capture.ScreenPlan | None = None
+    #: The file as ``check`` decoded it, so ``collect`` does not decode it twice.
+    decoded: Decoded | None = None
 
 
 @dataclass
@@ -164,9 +169,13 @@ def check(ctx: Context) -> str | None:
     request = _request(ctx)
     if not request.sources:
         return "no --screenshot or --capture-screen given"
+    kept = 0
     for position, source in enumerate(request.sources, 1):
         if source.path is not None:
             decoded = _load(source)
+            pixels = decoded.image.width * decoded.image.height
+            if kept + pixels <= KEEP_DECODED_PIXELS:
+                source.decoded, kept = decoded, kept + pixels
             for m in request.masks:
                 named = m.target is not None and m.applies_to(position, source.label)
                 if named and masks.scaled_box(m.box, decoded.original_size, decoded.image.size) is None:
@@ -259,8 +268,11 @@ def collect(ctx: Context) -> None:
                     time.sleep(request.delay)
                 img = screen.grab()
             shot.source_format, shot.original_size = "screen", img.size
+            if source.screen.describe():
+                shot.notes.append(source.screen.describe())
         else:
-            decoded = _load(source)
+            decoded = source.decoded or _load(source)
+            source.decoded = None  # the pixels are masked in place and handed over: not kept twice
             img = decoded.image
             shot.source_format, shot.original_size = decoded.source_format, decoded.original_size
             shot.removed, shot.notes = decoded.removed, decoded.notes

@@ -1,8 +1,7 @@
 """OCR engines that run with what is installed and never download anything.
 
 ``rapidocr`` (the ``ocr`` extra, with ``onnxruntime``) ships its models
-inside the wheel; the engine is built with every model path pinned to those
-files, so a missing file is an error here and never a download. Tesseract
+inside the wheel and is pinned to them (see :mod:`.rapid`). Tesseract
 (the Debian package plus ``pytesseract``) is the fallback. An engine is
 loaded once per process, on first use, and shared by every image.
 """
@@ -13,25 +12,14 @@ import shutil
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
-from typing import Any
 
 from PIL import Image
 
-from diagbundle_plugins.screenshots.images import MAX_SIDE
+from diagbundle_plugins.screenshots import rapid
 from diagbundle_plugins.screenshots.textcheck import Line
 
 INSTALL_HINT = "install diagbundle[ocr]"
-
-#: The model files of rapidocr 3.x, inside the installed package.
-RAPIDOCR_MODELS = {
-    "Det.model_path": "PP-OCRv6_det_small.onnx",
-    "Rec.model_path": "PP-OCRv6_rec_small.onnx",
-    "Cls.model_path": "ch_ppocr_mobile_v2.0_cls_mobile.onnx",
-}
-#: What the bundled PP-OCRv6 recogniser reads (rapidocr's default_models.yaml).
-RAPIDOCR_LANGUAGES = "English and other Latin-script languages, Chinese, Japanese"
 
 
 class OcrUnavailable(Exception):
@@ -57,45 +45,12 @@ def _rapidocr() -> Engine:
         import rapidocr
     except ImportError as err:
         raise OcrUnavailable(f"{err.name or 'rapidocr'} is not installed") from None
-    models = Path(rapidocr.__file__).parent / "models"
-    params: dict[str, Any] = {}
-    for key, filename in RAPIDOCR_MODELS.items():
-        path = models / filename
-        if not path.is_file():
-            raise OcrUnavailable(f"rapidocr's bundled model {filename} is missing (nothing is downloaded)")
-        params[key] = str(path)
-    params.update({
-        "Global.log_level": "critical",
-        # Screenshots are upright: the orientation classifier costs time and finds nothing.
-        "Global.use_cls": False,
-        # Lines the engine is unsure of are still checked: a secret read badly is still a secret.
-        "Global.text_score": 0.3,
-        # rapidocr shrinks anything above 2000 px, which makes a 4K screen's text unreadable.
-        "Global.max_side_len": MAX_SIDE,
-        # The detector's default enlarges every image to at least 736 px on its short side:
-        # a 1500x240 strip then costs as much as a 4600x740 screen. Screens are read as they are.
-        "Det.limit_type": "max",
-        "Det.limit_side_len": MAX_SIDE,
-        # rapidocr turns onnxruntime's memory arena off; with it, a 1920x1080 UI screen took
-        # 4.9-6.4 s instead of 10-10.7 s here (same CPU time: less time lost allocating).
-        "EngineConfig.onnxruntime.enable_cpu_mem_arena": True,
-    })
-    ocr = rapidocr.RapidOCR(params=params)
-
-    def read(img: Image.Image) -> list[Line]:
-        result: Any = ocr(img)
-        if result.boxes is None:
-            return []
-        lines = []
-        for quad, text, score in zip(result.boxes, result.txts, result.scores, strict=True):
-            xs = [float(p[0]) for p in quad]
-            ys = [float(p[1]) for p in quad]
-            box = (int(min(xs)), int(min(ys)), int(max(xs)) + 1, int(max(ys)) + 1)
-            lines.append(Line(str(text), box, float(score)))
-        return lines
-
-    version = f"rapidocr {metadata.version('rapidocr')}, onnxruntime {metadata.version('onnxruntime')}"
-    return Engine("rapidocr", version, RAPIDOCR_LANGUAGES, read)
+    try:
+        reader = rapid.RapidReader(Path(rapidocr.__file__).parent)
+    except rapid.ModelMissing as missing:
+        why = f"rapidocr's bundled model {missing} is missing (nothing is downloaded)"
+        raise OcrUnavailable(why) from None
+    return Engine("rapidocr", rapid.version(), rapid.LANGUAGES, reader.read)
 
 
 def _tesseract() -> Engine:
