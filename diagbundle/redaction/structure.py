@@ -345,25 +345,29 @@ def host_rules() -> list[Rule]:
         _host_rule(
             r"--(?P<key>(?:[A-Za-z0-9]+-)*(?i:host(?:-?name)?|machine|fqdn|node-?name))(?:[ \t]+|=)"
             + _HOST_VALUE,
-            r"-host(?:-?name)?[ \t=]|-machine[ \t=]|-fqdn[ \t=]|-node-?name[ \t=]",
+            # Each alternative opens with context only Hyperscan uses; the Python prefilter then
+            # scans for "host", with the other host triggers, instead of after every "-".
+            r"(?:^-|-)host(?:-?name)?[ \t=]|(?:^-|-)machine[ \t=]|(?:^-|-)fqdn[ \t=]"
+            r"|(?:^-|-)node-?name[ \t=]",
         ),
         # ssh_config "HostName build-07" and netrc "machine nas-bob login u ...": no separator.
         _host_rule(
             r"^[ \t]*(?P<key>(?i:hostname))[ \t]+" + _HOST_VALUE + r"[ \t]*\r?$",
-            r"^[ \t]*hostname[ \t]",
+            r"(?:^[ \t]*)hostname[ \t]",
         ),
         _host_rule(
             r"(?<![^ \t])(?P<key>machine)[ \t]+" + _HOST_VALUE
             + r"(?=[ \t]+(?:login|password|account|port|macdef)\b)",
-            r"machine[ \t]+[^ \t]+[ \t]+(?:login|password|account|port|macdef)",
+            r"machine[ \t]+[^\s]+[ \t]+(?:login|password|account|port|macdef)",
         ),
         _host_rule(
             r"^[ \t]*(?P<key>machine)[ \t]+" + _HOST_VALUE + r"[ \t]*\r?$",
-            r"^[ \t]*machine[ \t]+[^ \t]+[ \t]*\r?$",
+            r"(?:^[ \t]*)machine[ \t]+[^\s]+[ \t]*\r?$",
         ),
         _host_rule(
             r"<(?P<tag>(?:[A-Za-z_][\w.-]*:)?(?P<key>[A-Za-z_][\w.-]*))(?:[ \t][^<>]*)?>[ \t]*"
             + _HOST_VALUE + r"[ \t]*</(?P=tag)>",
-            _each("host|machine|fqdn|name", r"(?:[ \t][^<>]*)?>[ \t]*[a-z0-9_][a-z0-9_.-]*[ \t]*</"),
+            _each("host|machine|fqdn|computer|node",
+                  r"[a-z0-9_.-]*(?:[ \t][^<>\n]*)?>[ \t]*[a-z0-9_][a-z0-9_.-]*[ \t]*</"),
         ),
     ]
