@@ -350,6 +350,12 @@ def host_rules() -> list[Rule]:
             r"(?:^-|-)host(?:-?name)?[ \t=]|(?:^-|-)machine[ \t=]|(?:^-|-)fqdn[ \t=]"
             r"|(?:^-|-)node-?name[ \t=]",
         ),
+        # {"name": "HOSTNAME", "value": "build-07"}: an env array in JSON (kubectl -o json).
+        _host_rule(
+            r"(?<![A-Za-z0-9_-])[\"']?(?i:name|key)[\"']?[ \t]*[:=][ \t]*[\"']?(?P<key>[A-Za-z0-9_.-]{1,100})"
+            r"[\"']?[ \t]*,[ \t]*[\"']?(?i:value)[\"']?[ \t]*[:=][ \t]*" + _HOST_VALUE,
+            _each("name|key", r"[\"']?[ \t]*[:=][ \t]*[\"']?[a-z0-9_.-]*(?:host|machine|fqdn|computer|node)"),
+        ),
         # ssh_config "HostName build-07" and netrc "machine nas-bob login u ...": no separator.
         _host_rule(
             r"^[ \t]*(?P<key>(?i:hostname))[ \t]+" + _HOST_VALUE + r"[ \t]*\r?$",
