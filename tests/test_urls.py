@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import uuid
 from pathlib import Path
 
@@ -115,9 +116,10 @@ def test_environment_bundle_keeps_no_proxy_password(tmp_path, monkeypatch):
     for secret in SECRETS:
         assert secret not in text
     values = json.loads(text)["environment_variables"]["values"]
-    assert values["HTTPS_PROXY"] == f"http://{M}@proxy.corp.example:8080"
-    assert values["ALL_PROXY"] == f"socks5h://{M}@socks.corp.example:1080"
-    assert values["no_proxy"] == "localhost,.corp.example"
+    # The user info goes structurally; the corporate host names become pseudonyms (issue 10).
+    assert re.fullmatch(rf"http://{re.escape(M)}@<host-\d+>:8080", values["HTTPS_PROXY"])
+    assert re.fullmatch(rf"socks5h://{re.escape(M)}@<host-\d+>:1080", values["ALL_PROXY"])
+    assert values["no_proxy"] == "localhost,.corp.example"  # a zone suffix names no machine
     for name in bundle.names():
         body = bundle.text(name)
         assert not any(secret in body for secret in SECRETS[:3]), name
@@ -148,5 +150,5 @@ def test_browsers_bundle_policy_proxy_loses_password(tmp_path):
     assert "pa/ss" not in text and "dave" not in text and "x-oauth" not in text
     proxies = json.loads(text)["policies"]["proxies"]
     mine = [p for p in proxies if p["source"].endswith(policy.name)]
-    assert mine[0]["settings"]["ProxyServer"] == f"http://{M}@proxy.corp.example:8080"
-    assert mine[0]["settings"]["ProxyPacUrl"] == f"https://{M}@wpad.corp.example/proxy.pac"
+    assert re.fullmatch(rf"http://{re.escape(M)}@<host-\d+>:8080", mine[0]["settings"]["ProxyServer"])
+    assert re.fullmatch(rf"https://{re.escape(M)}@<host-\d+>/proxy.pac", mine[0]["settings"]["ProxyPacUrl"])

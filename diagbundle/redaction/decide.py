@@ -126,7 +126,7 @@ class Decider:
                 return content, len(content)
             return content[:limit], limit
         spans = resolve(self.rules, found, ordered=not self._viewed)
-        # Every span starts before the limit and they are disjoint: only the last can cross it.
+        # Every match starts before the limit and the spans are disjoint: the last ends furthest.
         commit = len(content) if limit is None else max(limit, spans[-1][1])
         text = replace(content, spans, self.rules, commit, self.pseudonym, self.counts, self._strings)
         start, end, index = spans[-1]
@@ -241,7 +241,9 @@ class Decider:
         tags = self._tags_of(content)
         while match is not None:
             start, end = match.span(group)
-            if limit is not None and start >= limit:
+            # A window counts a match by where the whole match starts, not its value: a key
+            # before the cut with its value after it would otherwise be cut off from its value.
+            if limit is not None and match.start() >= limit:
                 break
             value = content[start:end]
             if (

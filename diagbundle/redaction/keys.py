@@ -11,6 +11,9 @@ value). Look-alikes that stay are listed in :data:`LOOK_ALIKES` and tested.
 :func:`strength` tells how sure the name is; :func:`credential_value` judges
 the value by that: a ``password`` may be any word, a bare ``token`` must not
 be an ordinary word (an LLM's ``{"token": "Hello"}``).
+
+:func:`host_key` tells a key that names a host (``hostname``, ``DB_HOST``,
+``Host``): its value is judged by :func:`~diagbundle.redaction.hosts.machine_name`.
 """
 
 from __future__ import annotations
@@ -40,7 +43,7 @@ WEAK = frozenset(_split("session key auth code salt nonce ticket"))
 DATA_KEYS = frozenset(_split(
     "primary foreign sort partition range hash cache routing public idempotency object row map lookup "
     "shard index group hot short composite unique natural surrogate join dedup dedupe bucket message "
-    "record entity item node dict registry lock sharding cluster api_version ssh_public deploy"
+    "record entity item node dict registry lock sharding cluster api_version ssh_public deploy host"
 ))
 #: Words after which the key names a property of a credential, not the credential itself.
 HARMLESS_TAILS = frozenset(_split(
@@ -51,7 +54,7 @@ HARMLESS_TAILS = frozenset(_split(
     "scope scopes audience issuer algorithm alg rotation rotated location source env var variable "
     "created updated at date time hash fingerprint sha md5 digest strength complexity rules reset "
     "changed change last attempts retries valid validity exists present set missing error errors status "
-    "exception exceptions failed failure denied invalid expired handler class event events"
+    "exception exceptions failed failure denied invalid expired handler class event events checking check"
 ))
 #: Whole keys that look like credentials and are not (tested in tests/test_redaction_keys.py).
 LOOK_ALIKES = frozenset(_split(
@@ -143,3 +146,33 @@ def credential_value(value: str, how: Strength) -> bool:
 #: ``logs/app.2024-05-01.log``) is evidence. A secret under ``key`` has capitals, ``+`` or ``=``
 #: (``wJalrXUtnFEMI/K7MDENG/bPxRfiCY``), or no extension, and stays a credential.
 _FILE_PATH = re.compile(r"(?:[a-z0-9][a-z0-9._-]*/)*[a-z0-9][a-z0-9._-]*\.[a-z][a-z0-9]{1,4}")
+
+
+#: Last words of a key that names a host: its value is a host name (see :func:`host_key`).
+HOST_WORDS = frozenset(_split("host hostname machine machinename fqdn computername nodename"))
+#: ``host_name``, ``machineName``, ``COMPUTER_NAME``, ``nodeName``: two words that name one.
+HOST_PAIRS = frozenset(_split("host machine computer node"))
+#: Keys written in one piece whose end names a host (``PGHOST`` of libpq, ``DBHOST``).
+HOST_FLAT = frozenset(_split("pghost dbhost mysqlhost redishost smtphost mailhost sshhost"))
+
+
+@functools.lru_cache(maxsize=4096)
+def host_key(key: str) -> bool:
+    """Does ``key`` name a host (``host``, ``hostname``, ``DB_HOST``, ``Host``, ``machine``)?
+
+    Only by its last word(s): ``max_host_connections``, ``hostNetwork``,
+    ``host_port`` and ``hosts`` name something else. A key that ends in
+    ``localhost`` in any spelling (``useLocalHost``) is a setting.
+    """
+    stripped = key.strip("\"'-:$@ ")
+    flat = _NOT_ALNUM.sub("", stripped.lower())
+    if not flat or flat.endswith("localhost"):
+        return False
+    if flat in HOST_FLAT:
+        return True
+    parts = words(stripped)
+    if not parts:
+        return False
+    if parts[-1] in HOST_WORDS:
+        return True
+    return len(parts) > 1 and parts[-1] == "name" and parts[-2] in HOST_PAIRS

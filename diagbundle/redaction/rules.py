@@ -18,10 +18,11 @@ import os
 import re
 from collections.abc import Iterable
 
+from diagbundle.redaction.hosts import private_host
 from diagbundle.redaction.prefilter import split_alternatives
 from diagbundle.redaction.providers import provider_rules
 from diagbundle.redaction.rule import TAG, Rule, deferred_compile
-from diagbundle.redaction.structure import judged, structure_rules
+from diagbundle.redaction.structure import host_rules, judged, structure_rules
 
 A = re.ASCII
 
@@ -552,18 +553,22 @@ def pii_rules(kinds: Iterable[str]) -> list[Rule]:
             trigger=r"/home/|/users/|\\users\\",
         ))
     if "host" in on:
-        # Other machines' names: mDNS and home routers (.local, .lan, .home.arpa) and private
-        # zones (.internal, .intranet). Not a file name such as settings.local.json or .env.local,
-        # nor code such as window.location. Corporate DNS names (proxy.corp.example.com) stay:
-        # the proxy and PAC hosts are the evidence of a corporate-network case.
+        # Other machines' names (diagbundle/redaction/hosts.py): mDNS and home routers (.local,
+        # .lan, .home.arpa), private zones (.internal, .intranet, .localdomain, .corp) and company
+        # names in a corp zone (proxy.corp.example.com), anywhere. Not a file name such as
+        # settings.local.json or .env.local, nor code such as window.location or
+        # com.corp.billing.Invoice, nor a platform's name (host.docker.internal). A suffix written
+        # with a leading dot (no_proxy=.corp.example) names a zone, not a machine, and stays.
         rules.append(Rule(
             "internal-host",
-            r"(?<![A-Za-z0-9_.@-])(?:[A-Za-z0-9][A-Za-z0-9-]{0,62}\.)+"
-            r"(?:local|lan|internal|intranet|home\.arpa)"
+            r"(?<![A-Za-z0-9_.-])(?:[A-Za-z0-9][A-Za-z0-9-]{0,62}\.)+"
+            r"(?:local|lan|internal|intranet|home\.arpa|localdomain|corp(?:\.[A-Za-z0-9][A-Za-z0-9-]{0,62})*)"
             r"(?![A-Za-z0-9_-]|\.[A-Za-z0-9])",
-            kind="pii", flags=A | re.IGNORECASE, label="host",
-            trigger=r"\.local|\.lan|\.internal|\.intranet|\.home\.arpa",
+            kind="pii", flags=A | re.IGNORECASE, label="host", validate=private_host, fold_case=True,
+            trigger=r"\.local|\.lan|\.internal|\.intranet|\.home\.arpa|\.corp",
         ))
+        # The value of a key that names a host (hostname, DB_HOST, Host:, netrc machine).
+        rules += host_rules()
     if "phone" in on:
         rules.append(Rule(
             "phone",

@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from diagbundle.redaction import keys
+from diagbundle.redaction import hosts, keys
 from diagbundle.redaction.rule import Rule
 
 A = re.ASCII
@@ -296,4 +296,84 @@ def structure_rules() -> list[Rule]:
     return [
         _key_value_rule(), _pair_rule(), _xml_element_rule(), _php_define_rule(),
         _dockerfile_env_rule(), _netrc_rule(), *_context_rules(),
+    ]
+
+
+# -- host names under a key that names a host (PII) -----------------------------------
+
+#: A host name as a value: labels of letters, digits, ``_`` and ``-``.
+_HOST_NAME = r"[A-Za-z0-9_][A-Za-z0-9_-]{0,62}(?:\.[A-Za-z0-9_-]{1,63}){0,30}"
+#: A host value, quoted or not; a trailing dot (a rooted name, or prose) and a port stay.
+_HOST_VALUE = (
+    rf"(?P<hq>[\"'])?(?P<value>{_HOST_NAME})\.?"
+    r"(?(hq)(?=(?P=hq)|:[0-9]{1,5}(?P=hq))|(?=$|[\s,;&)\]}<>\"']|:[0-9]{1,5}(?![0-9A-Za-z.])))"
+)
+_NAMED = re.compile(r"[0-9._-]|[A-Z]")
+#: After ``[:=]`` in a trigger: the start of a value (not ``${X}``, ``{``, ``[`` or a tag).
+_HOST_VALUE_START = r"[=>]?[ \t]*[\"']?[a-z0-9_]"
+
+
+def _host_pair(match: re.Match[str]) -> bool:
+    """A host key (``DB_HOST``, ``"hostname"``, ``Host``) whose value names someone's machine."""
+    key = match.group("key") if "key" in match.re.groupindex and match.group("key") else key_of(match)
+    value = match.group("value")
+    if not keys.host_key(key) or not hosts.machine_name(value):
+        return False
+    # "state machine: idle", "virtual machine: running": a bare "machine" takes a name only
+    # when it is shaped like one (nas-bob, WS-0042, api.github.com), not a plain word.
+    return keys.words(key)[-1:] != ["machine"] or _NAMED.search(value) is not None
+
+
+def _host_rule(pattern: str, trigger: str) -> Rule:
+    return Rule("host-key", pattern, kind="pii", group="value", flags=A, label="host", fold_case=True,
+                check=_host_pair, trigger=trigger)
+
+
+def host_rules() -> list[Rule]:
+    """Values of keys that name a host, pseudonymised as ``<host-N>`` (see :mod:`.hosts`)."""
+    # "localhost:8080" is in many lines and never a host key: Hyperscan skips it by the
+    # context before "host" (the Python prefilter drops that context and scans for "host").
+    not_local = r"(?:^|^l|^al|^cal|^ocal|[^l]|[^a]l|[^c]al|[^o]cal|[^l]ocal)"
+    sep = rf"[\"']?[ \t]*[:=]{_HOST_VALUE_START}"
+    words = ("machine", "fqdn", "computer[_.-]?name", "node[_.-]?name")
+    return [
+        _host_rule(
+            r"(?=[HhMmFfCcNn])(?i:host|machine|fqdn|computer[_.-]?name|node[_.-]?name)"
+            rf"{_KEY_CHARS}*[\"']?[ \t]*(?::=|=>|:(?!:)|=(?!=))[ \t]*{_HOST_VALUE}",
+            "|".join([rf"{not_local}host[a-z0-9_.-]*{sep}", *(rf"{w}[a-z0-9_.-]*{sep}" for w in words)]),
+        ),
+        _host_rule(
+            r"--(?P<key>(?:[A-Za-z0-9]+-)*(?i:host(?:-?name)?|machine|fqdn|node-?name))(?:[ \t]+|=)"
+            + _HOST_VALUE,
+            # Each alternative opens with context only Hyperscan uses; the Python prefilter then
+            # scans for "host", with the other host triggers, instead of after every "-".
+            r"(?:^-|-)host(?:-?name)?[ \t=]|(?:^-|-)machine[ \t=]|(?:^-|-)fqdn[ \t=]"
+            r"|(?:^-|-)node-?name[ \t=]",
+        ),
+        # {"name": "HOSTNAME", "value": "build-07"}: an env array in JSON (kubectl -o json).
+        _host_rule(
+            r"(?<![A-Za-z0-9_-])[\"']?(?i:name|key)[\"']?[ \t]*[:=][ \t]*[\"']?(?P<key>[A-Za-z0-9_.-]{1,100})"
+            r"[\"']?[ \t]*,[ \t]*[\"']?(?i:value)[\"']?[ \t]*[:=][ \t]*" + _HOST_VALUE,
+            _each("name|key", r"[\"']?[ \t]*[:=][ \t]*[\"']?[a-z0-9_.-]*(?:host|machine|fqdn|computer|node)"),
+        ),
+        # ssh_config "HostName build-07" and netrc "machine nas-bob login u ...": no separator.
+        _host_rule(
+            r"^[ \t]*(?P<key>(?i:hostname))[ \t]+" + _HOST_VALUE + r"[ \t]*\r?$",
+            r"(?:^[ \t]*)hostname[ \t]",
+        ),
+        _host_rule(
+            r"(?<![^ \t])(?P<key>machine)[ \t]+" + _HOST_VALUE
+            + r"(?=[ \t]+(?:login|password|account|port|macdef)\b)",
+            r"machine[ \t]+[^\s]+[ \t]+(?:login|password|account|port|macdef)",
+        ),
+        _host_rule(
+            r"^[ \t]*(?P<key>machine)[ \t]+" + _HOST_VALUE + r"[ \t]*\r?$",
+            r"(?:^[ \t]*)machine[ \t]+[^\s]+[ \t]*\r?$",
+        ),
+        _host_rule(
+            r"<(?P<tag>(?:[A-Za-z_][\w.-]*:)?(?P<key>[A-Za-z_][\w.-]*))(?:[ \t][^<>]*)?>[ \t]*"
+            + _HOST_VALUE + r"[ \t]*</(?P=tag)>",
+            _each("host|machine|fqdn|computer|node",
+                  r"[a-z0-9_.-]*(?:[ \t][^<>\n]*)?>[ \t]*[a-z0-9_][a-z0-9_.-]*[ \t]*</"),
+        ),
     ]

@@ -18,12 +18,13 @@ import re
 #: The prefilter's trigger for a line worth a decoded view (lower-cased text;
 #: see :mod:`~diagbundle.redaction.prefilter`). Percent-encoding counts only
 #: for the characters that shape a ``key=value`` pair; the view decodes all.
-#: An escaped quote counts only before a key that holds a credential word: HAR
+#: An escaped quote counts only before a key that holds a credential word (or names a
+#: host, see :mod:`~diagbundle.redaction.hosts`): HAR
 #: output has thousands of ``\"`` per body line, and Hyperscan reports each one.
 TRIGGER = (
     r"\\u00[0-7][0-9a-f]|\\[/'\\]|\\x[0-9a-f]{2}|%(?:2[0267]|3[abd]|40|5c)"
     r"|\\\"[a-z0-9_.-]*(?:pass|pwd|secret|token|key|cred|csrf|xsrf|sess|sid|cookie|auth|sig|hmac|bearer"
-    r"|otp|pin|conn|code|salt|nonce|ticket|private)"
+    r"|otp|pin|conn|code|salt|nonce|ticket|private|host|machine|fqdn|node_?name|computer_?name)"
     r"|&(?:#[0-9]{2,7}|#x[0-9a-f]{2,6}|quot|amp|apos|lt|gt|equals|colon|semi|comma|nbsp);"
     r"|\x1b\[|^\?"
 )
