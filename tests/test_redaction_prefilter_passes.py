@@ -43,10 +43,13 @@ TEXT = st.lists(st.one_of(PIECES, st.text(max_size=3)), max_size=60).map("".join
 def per_trigger(prefilter: PythonPrefilter, projected: bytes) -> Candidates:
     """The reference: every scan searched from every line's start, kept if it matches in that line."""
     scans: list[tuple[re.Pattern[bytes], int]] = [
-        *((pattern, mask) for pattern, mask, _ in prefilter._scans),
+        *((pattern, mask) for (pattern, mask, _), parts in zip(prefilter._scans, prefilter._precise)
+          if parts is None),
         *((pattern, mask) for _, pattern, mask in prefilter._line_starts),
         *((pattern, mask) for _, pattern, mask in prefilter._digit_runs),
     ]
+    # A scan that serves several rules' parts flags a line for the rules whose own part matches in it.
+    parts = [part for group in prefilter._precise if group is not None for part in group]
     starts = [0] + [m.end() for m in re.finditer(b"\n", projected) if m.end() < len(projected)]
     found: Candidates = {}
     for index, start in enumerate(starts):
@@ -54,6 +57,10 @@ def per_trigger(prefilter: PythonPrefilter, projected: bytes) -> Candidates:
         for pattern, mask in scans:
             match = pattern.search(projected, start)
             if match is not None and match.start() < stop:
+                found[start] = found.get(start, 0) | mask
+        line_end = min(stop - 1, len(projected))
+        for pattern, mask in parts:
+            if pattern.search(projected, start, line_end) is not None:
                 found[start] = found.get(start, 0) | mask
     return found
 

@@ -164,13 +164,15 @@ def _seekable(part: str, depth: int = 0) -> list[str] | None:
     what matches (a line where the part matches still matches), and a group
     of alternatives followed by the rest is the same as each alternative
     followed by the rest. So the Python prefilter stays a superset of the
-    trigger and the decision stays exact. None when no rewrite reaches a
-    distinctive literal (three characters, or a punctuation mark): dropping
-    more would only flag more lines.
+    trigger and the decision stays exact. Only a part with no literal start
+    at all is rewritten, and only into parts that start with three literal
+    characters; otherwise None (a single ``:`` or ``"`` is in every JSON line,
+    and a trigger widened down to one would flag them all).
     """
-    if _seekable_start(part):
-        return [part]
-    if depth > 4 or not part:
+    literal = _literal_prefix(part)
+    if len(literal) >= 3 or (literal and depth == 0):
+        return [part]  # (a short literal start is grouped as before: nothing is dropped from it)
+    if literal or depth > 4 or not part:
         return None
     if part.startswith("^"):
         return _seekable(part[1:], depth + 1)
@@ -195,11 +197,6 @@ def _seekable(part: str, depth: int = 0) -> list[str] | None:
     if head.startswith("(?") or not rest:  # a lookaround or a flag group: leave it
         return None
     return _seekable(rest, depth + 1)
-
-
-def _seekable_start(part: str) -> bool:
-    literal = _literal_prefix(part)
-    return len(literal) >= 3 or (literal[:1] in _PUNCTUATION and literal != "")
 
 
 def _literal_prefix(pattern: str) -> str:
@@ -235,6 +232,8 @@ def _line_start_literal(part: str) -> bytes:
 
 #: Grouped parts: their pattern, their rules, and the literal all of them start with (or None).
 _Scans = list[tuple[re.Pattern[bytes], int, bytes | None]]
+#: The parts of one scan, each with its own rules.
+_Parts = list[tuple[re.Pattern[bytes], int]]
 #: Line-start parts: their literal after the ``^``, the part, its rules.
 _LineStarts = list[tuple[bytes, re.Pattern[bytes], int]]
 #: Digit-led parts: the part widened (see widen_digits), the part, its rules.
@@ -292,16 +291,17 @@ class PythonPrefilter:
     concurrent = False
 
     def __init__(self, triggers: Sequence[tuple[str, ...]]) -> None:
-        self._scans, self._line_starts, self._digit_runs = self._compile(_group_triggers(triggers))
+        self._scans, self._precise, self._line_starts, self._digit_runs = self._compile(
+            _group_triggers(triggers))
 
     @classmethod
     def from_groups(cls, groups: dict[str, int]) -> PythonPrefilter:
         self = cls(())
-        self._scans, self._line_starts, self._digit_runs = self._compile(groups)
+        self._scans, self._precise, self._line_starts, self._digit_runs = self._compile(groups)
         return self
 
     @staticmethod
-    def _compile(groups: dict[str, int]) -> tuple[_Scans, _LineStarts, _DigitRuns]:
+    def _compile(groups: dict[str, int]) -> tuple[_Scans, list[_Parts | None], _LineStarts, _DigitRuns]:
         """One scan per literal start: split alternatives, regroup them by prefix.
 
         ``re`` factors a shared literal prefix out of an alternation and then
@@ -321,6 +321,7 @@ class PythonPrefilter:
                 for sought in seeks:
                     split[sought] = split.get(sought, 0) | mask
         by_prefix: dict[tuple[str, str], tuple[list[str], int]] = {}
+        part_masks: dict[tuple[str, str], list[int]] = {}
         line_starts: list[tuple[bytes, re.Pattern[bytes], int]] = []
         digit_runs: list[tuple[re.Pattern[bytes], re.Pattern[bytes], int]] = []
         for part, mask in split.items():
@@ -341,19 +342,31 @@ class PythonPrefilter:
             group = (key, part if not key else "")
             parts, masks = by_prefix.get(group, ([], 0))
             by_prefix[group] = ([*parts, part], masks | mask)
+            part_masks.setdefault(group, []).append(mask)
         scans: _Scans = []
-        for (key, _), (parts, mask) in by_prefix.items():
+        precise: list[_Parts | None] = []
+        for group, (parts, mask) in by_prefix.items():
             # Three letters every part starts with: bytes.find seeks them several times
             # faster than re's own literal search, then the pattern is matched right there.
+            key = group[0]
             seek = key.lower().encode("ascii") if len(key) == 3 else None
             scans.append((_compile_bytes("|".join(parts)), mask, seek))
-        return scans, line_starts, digit_runs
+            # Parts of several rules in one scan: a hit is then narrowed to the rules whose
+            # own part matches in that line, so a "key=" line is not tried with every rule
+            # that has some part starting "key".
+            masks_of = part_masks[group]
+            precise.append(None if len(set(masks_of)) == 1 else
+                           [(_compile_bytes(part), part_mask) for part, part_mask in zip(parts, masks_of,
+                                                                                           strict=True)])
+        return scans, precise, line_starts, digit_runs
 
     def mask(self, projected: bytes) -> int:
         mask = 0
-        for pattern, pattern_mask, seek in self._scans:
-            if pattern_mask & ~mask and _first(pattern, seek, projected, 0) >= 0:
-                mask |= pattern_mask
+        for (pattern, pattern_mask, seek), parts in zip(self._scans, self._precise, strict=True):
+            if pattern_mask & ~mask:
+                at = _first(pattern, seek, projected, 0)
+                if at >= 0:
+                    mask |= pattern_mask if parts is None else _narrowed(parts, projected, at, len(projected))
         for value in self._digit_led(projected, self._at_line_starts(projected, {})).values():
             mask |= value
         return mask
@@ -399,18 +412,34 @@ class PythonPrefilter:
     def candidates(self, projected: bytes) -> Candidates:
         found = self._digit_led(projected, self._at_line_starts(projected, {}))
         rfind, find = projected.rfind, projected.find
-        for pattern, mask, seek in self._scans:
+        for (pattern, mask, seek), parts in zip(self._scans, self._precise, strict=True):
             at = _first(pattern, seek, projected, 0)
             while at >= 0:
                 start = rfind(b"\n", 0, at) + 1
-                found[start] = found.get(start, 0) | mask
                 # One hit per line is enough: go on from the next line
                 # (a trigger never spans lines).
                 end = find(b"\n", at)
+                hit = mask if parts is None else _narrowed(parts, projected, at,
+                                                           len(projected) if end < 0 else end)
+                if hit:
+                    found[start] = found.get(start, 0) | hit
                 if end < 0:
                     break
                 at = _first(pattern, seek, projected, end + 1)
         return found
+
+
+def _narrowed(parts: _Parts, projected: bytes, at: int, end: int) -> int:
+    """The rules of the parts that match in ``projected[at:end]`` (the group's first hit is at ``at``).
+
+    No part can match before ``at``: the group's search found the leftmost
+    place any of its parts matches.
+    """
+    mask = 0
+    for pattern, part_mask in parts:
+        if part_mask & ~mask and pattern.search(projected, at, end) is not None:
+            mask |= part_mask
+    return mask
 
 
 def _first(pattern: re.Pattern[bytes], seek: bytes | None, projected: bytes, pos: int) -> int:
