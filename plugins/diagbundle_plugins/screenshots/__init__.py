@@ -9,12 +9,36 @@ every image any collector adds. See docs/collectors/screenshots.md.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
+from types import ModuleType
 
-from diagbundle import CliOption, Collector, Format, hookimpl
-from diagbundle_plugins.screenshots.collector import check, collect, plan, review
+from diagbundle import CliOption, Collector, Context, Format, Prompt, hookimpl
 from diagbundle_plugins.screenshots.format import JPEG_FORMAT, PNG_FORMAT
-from diagbundle_plugins.screenshots.ocr import ENGINE_CHOICES
+from diagbundle_plugins.screenshots.signature import ENGINE_CHOICES
+
+
+def _collector() -> ModuleType:
+    """The collector's code (Pillow, mss, D-Bus) loads when a run selects it, not at every start-up."""
+    return importlib.import_module("diagbundle_plugins.screenshots.collector")
+
+
+def check(ctx: Context) -> str | None:
+    reason: str | None = _collector().check(ctx)
+    return reason
+
+
+def plan(ctx: Context) -> list[str]:
+    planned: list[str] = _collector().plan(ctx)
+    return planned
+
+
+def collect(ctx: Context) -> None:
+    _collector().collect(ctx)
+
+
+def review(ctx: Context, prompt: Prompt) -> None:
+    _collector().review(ctx, prompt)
 
 
 @hookimpl

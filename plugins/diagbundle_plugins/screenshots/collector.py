@@ -36,13 +36,13 @@ from diagbundle_plugins.paths import read_head
 from diagbundle_plugins.screenshots import capture, masks
 from diagbundle_plugins.screenshots.images import Decoded, ImageProblem, decode, encode
 from diagbundle_plugins.screenshots.ocr import (
-    ENGINE_CHOICES,
     INSTALL_HINT,
     Engine,
     OcrUnavailable,
     load_engine,
 )
 from diagbundle_plugins.screenshots.pixels import MaskedBox, redact_pixels, rule_kinds
+from diagbundle_plugins.screenshots.signature import ENGINE_CHOICES
 
 MAX_DELAY = 300.0
 #: Pixels ``check`` keeps decoded for ``collect`` (3 bytes each: 144 MB, six 4K screens);

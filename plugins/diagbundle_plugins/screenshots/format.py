@@ -26,9 +26,10 @@ from collections.abc import Callable, Iterator
 from typing import IO, Any
 
 from diagbundle import HEAD_SIZE, Format, FormatError, FormatJob
-from diagbundle_plugins.screenshots.images import ImageProblem, decode, encode, open_image, sniff
-from diagbundle_plugins.screenshots.ocr import OcrUnavailable, load_engine
-from diagbundle_plugins.screenshots.pixels import MaskedBox, redact_pixels, rule_kinds
+from diagbundle_plugins.screenshots.signature import sniff
+
+# Pillow and the OCR code are imported by the steps themselves, when an image is there:
+# detection runs on every file of every run, and must not cost every run Pillow's import.
 
 
 def _is_jpeg_name(name: str) -> bool:
@@ -47,6 +48,8 @@ def _is_image(head: bytes) -> bool:
         return False
     if len(head) >= HEAD_SIZE:
         return True
+    from diagbundle_plugins.screenshots.images import ImageProblem, open_image
+
     try:
         open_image(head)
     except ImageProblem:
@@ -55,6 +58,9 @@ def _is_image(head: bytes) -> bool:
 
 
 def _ocr(decoded_image: Any, job: FormatJob) -> None:
+    from diagbundle_plugins.screenshots.ocr import OcrUnavailable, load_engine
+    from diagbundle_plugins.screenshots.pixels import MaskedBox, redact_pixels, rule_kinds
+
     done = job.report.get("ocr")
     if done is not None:  # the screenshots collector read these pixels already, before its review
         boxes = [MaskedBox((0, 0, 0, 0), list(m["rules"])) for m in done.get("masks", [])]
@@ -79,6 +85,8 @@ def _ocr(decoded_image: Any, job: FormatJob) -> None:
 
 def _sanitize(fmt: str) -> Callable[[IO[bytes], FormatJob], Iterator[bytes]]:
     def sanitize(source: IO[bytes], job: FormatJob) -> Iterator[bytes]:
+        from diagbundle_plugins.screenshots.images import ImageProblem, decode, encode
+
         try:
             decoded = decode(source.read())
         except ImageProblem as problem:

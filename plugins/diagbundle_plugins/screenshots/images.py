@@ -22,6 +22,8 @@ from typing import IO
 
 from PIL import Image, ImageFile, ImageOps, IptcImagePlugin, UnidentifiedImageError
 
+from diagbundle_plugins.screenshots.signature import looks_like_heic
+
 #: Refused above this many pixels, before decoding: 64 MP is a 8K x 8K
 #: screen, far above any real screenshot, far below what exhausts memory.
 MAX_PIXELS = 64_000_000
@@ -71,29 +73,6 @@ def _register_heic() -> bool:
         register_heif_opener()
         _HEIC_REGISTERED = True
     return True
-
-
-def looks_like_heic(head: bytes) -> bool:
-    return head[4:8] == b"ftyp" and head[8:12] in (b"heic", b"heix", b"mif1", b"msf1", b"heim", b"hevc")
-
-
-def sniff(head: bytes) -> str | None:
-    """The image format the first bytes announce, or ``None``: cheap, for format detection."""
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "PNG"
-    if head.startswith(b"\xff\xd8\xff"):
-        return "JPEG"
-    if head.startswith((b"GIF87a", b"GIF89a")):
-        return "GIF"
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "WEBP"
-    if head.startswith(b"BM"):
-        return "BMP"
-    if head.startswith((b"II*\x00", b"MM\x00*")):
-        return "TIFF"
-    if looks_like_heic(head):
-        return "HEIF"
-    return None
 
 
 def metadata_of(img: Image.Image) -> list[str]:

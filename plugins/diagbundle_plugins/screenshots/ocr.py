@@ -90,7 +90,6 @@ def _tesseract() -> Engine:
 
 
 _LOADERS: dict[str, Callable[[], Engine]] = {"rapidocr": _rapidocr, "tesseract": _tesseract}
-ENGINE_CHOICES = ("auto", "rapidocr", "tesseract", "off")
 _engines: dict[str, Engine] = {}
 _lock = threading.Lock()
 
