@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from diagbundle.redact import redact_stream as redact_stream
     from diagbundle.redaction import Redactor as Redactor
     from diagbundle.redaction import Rule as Rule
+    from diagbundle.redaction.keys import credential_key as credential_key
     from diagbundle.redaction.view import RedactionView as RedactionView
     from diagbundle.review import Prompt as Prompt
     from diagbundle.runner import CollectorResult as CollectorResult
@@ -89,6 +90,7 @@ _EXPORTS = {
     "PluginManager": "diagbundle.plugins",
     "Redactor": "diagbundle.redaction",
     "Rule": "diagbundle.redaction",
+    "credential_key": "diagbundle.redaction.keys",
     "CliOption": "diagbundle.types",
     "Collector": "diagbundle.types",
     "Format": "diagbundle.types",

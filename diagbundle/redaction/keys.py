@@ -108,11 +108,16 @@ def strength(key: str) -> Strength | None:
             if best == "strong":
                 return best
         elif word.startswith("auth") and not word.startswith(("author", "authent")):
-            return "strong" if len(word) > 4 else (best or "weak")
+            if len(word) > 4:
+                return "strong"
+            best = best or "weak"  # a later word may still be strong: X-Auth-Token
         elif word in WEAK or word.endswith(("session", "sessid")):
             best = best or "weak"
     return best
 
+
+#: The name plugins import it by (``from diagbundle import credential_key``).
+credential_key = strength
 
 #: What a weak key's value must look like: one run of a token alphabet.
 _TOKEN_SHAPE = re.compile(r"[A-Za-z0-9+/=_.~%-]+")

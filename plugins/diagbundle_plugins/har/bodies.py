@@ -16,7 +16,7 @@ import re
 from typing import Any
 
 from diagbundle_plugins.har import walk
-from diagbundle_plugins.har.names import is_secret_name
+from diagbundle_plugins.har.names import is_secret_name, secret_param
 from diagbundle_plugins.har.scrubber import Scrubber
 
 _MARKUP = frozenset({
@@ -100,7 +100,7 @@ def _json_line(line: str, scrub: Scrubber) -> str:
 
 
 def _graphql_arg(m: re.Match[str], scrub: Scrubber) -> str:
-    if not is_secret_name(m.group("name")):
+    if not secret_param(m.group("name")):
         return m.group()
     return f'{m.group("name")}{m.group("sep")}"{walk.secret(scrub, m.group("value"), "har-body")}"'
 
@@ -154,7 +154,7 @@ def _multipart(text: str, mime: str, scrub: Scrubber) -> str:
         if "filename=" in head.lower():
             scrub.counts["har-body-dropped"] += 1
             content = "[file content dropped by diagbundle]"
-        elif name_m and is_secret_name(name_m.group(1)):
+        elif name_m and secret_param(name_m.group(1)):
             content = walk.secret(scrub, content, "har-body")
         else:
             type_m = re.search(r"content-type:\s*([^\r\n]+)", head, re.IGNORECASE)
@@ -252,11 +252,10 @@ def _param(param: Any, scrub: Scrubber) -> Any:
     if not isinstance(param, dict):
         return walk.sanitize_any(scrub, param)
     name = param.get("name")
-    secret = isinstance(name, str) and is_secret_name(name)
     out: dict[str, Any] = {}
     for key, value in param.items():
         if key == "value" and isinstance(value, str):
-            judge = walk.secret if secret else walk.value
+            judge = walk.secret if isinstance(name, str) and secret_param(name) else walk.value
             out[key] = judge(scrub, value, "har-body")
         elif key == "value" and "fileName" in param:
             out[key] = ""

@@ -26,6 +26,7 @@ from diagbundle_plugins.har.names import (
     TRACE_HEADERS,
     URL_HEADERS,
     is_secret_name,
+    secret_param,
 )
 from diagbundle_plugins.har.scrubber import Scrubber
 
@@ -286,11 +287,11 @@ def _params(items: Any, scrub: Scrubber) -> list[Any]:
             out.append(walk.sanitize_any(scrub, item))
             continue
         name = item.get("name")
-        secret = isinstance(name, str) and is_secret_name(name)
         clean: dict[str, Any] = {}
         for key, value in item.items():
             if key == "value":
                 value = "" if value is None else str(value)
+                secret = isinstance(name, str) and bool(value) and secret_param(name)
                 clean[key] = walk.secret(scrub, value, "har-query") if secret else walk.value(scrub, value,
                                                                                         "har-query")
             elif key == "name" and isinstance(value, str):

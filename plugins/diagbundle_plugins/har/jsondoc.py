@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 
-from diagbundle_plugins.har.names import is_secret_name
+from diagbundle_plugins.har.names import walked_key
 
 #: Markers left by the redactor or by this sanitizer: never scrubbed twice.
 MARKER = re.compile(r"\[REDACTED[^\]]*\]|<[a-z][a-z0-9-]*-\d+>")
@@ -32,7 +32,7 @@ def may_be_plain(text: str) -> bool:
     if not (text.lstrip()[:1] in ("{", "[") and "\\" not in text and "://" not in text
             and "eyJ" not in text and '"{' not in text and '"[' not in text):
         return False
-    return not any(is_secret_name(k) for k in set(_JSON_KEY.findall(text, 0, _KEY_SAMPLE)))
+    return not any(walked_key(k) for k in set(_JSON_KEY.findall(text, 0, _KEY_SAMPLE)))
 
 
 def whole_text_was_enough(original: str, redacted: str) -> bool:
@@ -43,7 +43,7 @@ def whole_text_was_enough(original: str, redacted: str) -> bool:
     have changed nothing.
     """
     keys = keys_if_same_strings(original, redacted)
-    return keys is not None and bool(keys) and not any(MARKER.search(k) or is_secret_name(k) for k in keys)
+    return keys is not None and bool(keys) and not any(MARKER.search(k) or walked_key(k) for k in keys)
 
 
 def keys_if_same_strings(original: str, redacted: str) -> set[str] | None:

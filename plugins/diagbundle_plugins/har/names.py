@@ -1,10 +1,18 @@
 """Which field names mark a secret: headers, query and form parameters, JSON keys.
 
-Names are split into words (on punctuation and camelCase) and matched
-case-insensitively, so ``X-Api-Key``, ``x-api-key``, ``apiKey`` and
-``api_key`` all count. The lists lean towards scrubbing: a support engineer
-loses little when a ``countryCode`` is replaced by a pseudonym, and a user
-loses a lot when a ``code`` from an OAuth redirect survives.
+Whether a key names a credential is one definition for text, JSON and HAR:
+the structure layer's key classes (``diagbundle.credential_key``, both its
+``strong`` names such as ``password``, ``x-api-key``, ``csrftoken`` and its
+``weak`` ones such as ``session``, ``key``, ``auth``, ``code``). The HAR leans
+towards scrubbing: where the text layer keeps a weak key's value unless it
+is shaped like a token, a HAR replaces it unless it is evidence, decided by
+place and value. What this module adds is those places: in a URL's query or
+fragment and in a form body, ``state``, ``token``, ``id_token``,
+``access_token`` (OAuth, OpenID and SAML parameters, :data:`PARAM_CREDENTIALS`)
+are credentials whatever they hold; in a JSON error object ``code`` is
+evidence (:func:`json_key_may_be_evidence`, decided with the value by the walk).
+A support engineer loses little when a ``countryCode`` is replaced by a
+pseudonym; a user loses a lot when a ``code`` from an OAuth redirect survives.
 """
 
 from __future__ import annotations
@@ -12,44 +20,35 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-#: Substrings that mark a secret anywhere inside a word.
-_STRONG = ("token", "secret", "passw", "session", "apikey", "csrf", "xsrf", "saml", "jwt",
-           "credential", "signature", "cookie", "ticket", "private", "bearer", "passphrase")
-#: Whole words that mark a secret (too short or too common to match inside words).
-_WORDS = frozenset({
-    "auth", "oauth", "authn", "authz", "key", "code", "state", "sig", "sid", "pass", "pwd", "pin",
-    "otp", "totp", "mfa", "nonce", "hmac", "ssn", "cvv", "cvc", "assertion", "verifier", "secure",
-    "sess", "jsessionid", "phpsessid", "aspsessionid", "connect.sid",
-})
-#: Header names that contain a secret-looking word but never carry a secret.
-_NOT_SECRET = frozenset({
-    "www-authenticate", "proxy-authenticate", "access-control-allow-headers",
-    "access-control-request-headers", "access-control-expose-headers", "keep-alive",
-    "sec-fetch-site", "sec-fetch-mode", "sec-fetch-dest", "sec-fetch-user", "content-security-policy",
-    "content-security-policy-report-only", "strict-transport-security", "upgrade-insecure-requests",
-    "x-content-type-options", "cross-origin-opener-policy", "cross-origin-embedder-policy",
-})
+from diagbundle import credential_key
 
 _SPLIT = re.compile(r"[^A-Za-z0-9.]+|(?<=[a-z0-9])(?=[A-Z])")
 
+#: Parameters that are credentials by place (query, fragment, form field), whatever they hold:
+#: what an OAuth, OpenID or SAML exchange carries in a URL or a form post.
+PARAM_CREDENTIALS = frozenset({
+    "code", "state", "token", "id_token", "access_token", "refresh_token", "session_state",
+    "code_verifier", "code_challenge", "client_assertion", "assertion", "oauth_token",
+    "oauth_verifier", "samlresponse", "samlrequest", "relaystate", "ticket", "nonce", "jwt",
+})
 
-@lru_cache(maxsize=4096)
+
+@lru_cache(maxsize=8192)
 def is_secret_name(name: str) -> bool:
-    """True when a header, parameter or JSON key name suggests a secret value."""
-    lowered = name.lower().lstrip(":")
-    if lowered in _NOT_SECRET:
-        return False
-    for word in _SPLIT.split(name):
-        w = word.lower()
-        if not w:
-            continue
-        if w in _WORDS or any(s in w for s in _STRONG):
-            return True
-        if w.endswith(("key", "keys", "auth", "code")) and len(w) > 3:
-            return True
-        if w.startswith("auth") and (w.startswith("authoriz") or not w.startswith("author")):
-            return True
-    return False
+    """A header, parameter or JSON key that names a credential (the structure layer's key classes)."""
+    return credential_key(name.lstrip(":")) is not None
+
+
+@lru_cache(maxsize=8192)
+def secret_param(name: str) -> bool:
+    """A query, fragment or form parameter that holds a credential: by place or by its name."""
+    return name.lower() in PARAM_CREDENTIALS or is_secret_name(name)
+
+
+@lru_cache(maxsize=8192)
+def walked_key(key: str) -> bool:
+    """A JSON key the walk decides by itself (a credential name, or ``state`` & co by place)."""
+    return secret_param(key)
 
 
 #: Response headers whose value is a request or trace ID support can look up.

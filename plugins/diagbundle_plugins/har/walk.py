@@ -32,6 +32,7 @@ from diagbundle_plugins.har.names import (
     TRACE_PARAMS,
     is_secret_name,
     json_key_may_be_evidence,
+    secret_param,
 )
 
 if TYPE_CHECKING:
@@ -56,8 +57,8 @@ _KEY_VALUE = re.compile(
 #: more than it does: URLs, JWTs, JSON inside JSON, and anything JSON spells
 #: with escapes (quotes, backslashes, control characters) or that is not ASCII.
 _INTERESTING = re.compile(r"://|eyJ|^[\[{]|[^\x20-\x21\x23-\x5b\x5d-\x7e]")
-#: Cache of :func:`is_secret_name` for JSON keys (they repeat in every row).
-_SECRET_NAMES: dict[str, bool] = {}
+#: How the walk treats each JSON key (they repeat in every row): see :func:`_key_role`.
+_SECRET_NAMES: dict[str, str | None] = {}
 _SECRET_NAMES_MAX = 100_000
 #: A value that reads as a name, not a credential: ``model_not_found``, ``RUNNING``, ``Bearer``.
 _IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9_.:-]{0,63}")
@@ -65,6 +66,9 @@ _LETTERS = re.compile(r"[A-Za-z][A-Za-z_.-]{0,63}")
 #: Keys of an object that reads as an error report (so its ``code`` is an error code).
 _ERROR_KEYS = frozenset({"message", "error", "errors", "detail", "type", "msg", "description", "title",
                          "status", "error_description", "reason", "errorMessage"})
+#: Keys the key classes leave alone that the walk decides by place and value: an OAuth
+#: ``state`` or a ``code`` outside an error object is a credential, ``token_type`` evidence.
+_BY_PLACE = frozenset({"code", "state", "token_type", "tokentype"})
 #: Keys under a secret one whose numbers are lifetimes or sizes, not the secret.
 _LIFETIME = re.compile(r"(?i)expir|ttl|max.?age|issued|created|updated|^(?:exp|iat|nbf)$|version|"
                        r"count|length|size")
@@ -132,7 +136,7 @@ def _plain(scrub: Scrubber, text: str) -> str:
         return text
 
     def key_value(m: re.Match[str]) -> str:
-        if not is_secret_name(m.group("name")) or _VARIABLE.fullmatch(m.group("value")):
+        if not secret_param(m.group("name")) or _VARIABLE.fullmatch(m.group("value")):
             return m.group()
         return m.group("name") + m.group("sep") + secret(scrub, m.group("value"), "har-text")
 
@@ -189,17 +193,17 @@ def json_value(scrub: Scrubber, node: Any, kind: str, depth: int) -> Any:
         out = {}
         secret_names = _SECRET_NAMES
         for key, item in node.items():
-            is_secret = secret_names.get(key)
-            if is_secret is None:
-                is_secret = is_secret_name(key)
+            role = secret_names.get(key, "?")
+            if role == "?":
+                role = _key_role(key)
                 if len(secret_names) < _SECRET_NAMES_MAX:
-                    secret_names[key] = is_secret
+                    secret_names[key] = role
             if _INTERESTING.search(key):  # written with escapes: the global pass may not see it
                 key = free_text(scrub, key)
             item_type = type(item)
-            if is_secret and json_key_may_be_evidence(key) and is_evidence(key, item, node):
+            if role == "evidence" and is_evidence(key, item, node):
                 out[key] = item
-            elif is_secret:
+            elif role is not None:
                 out[key] = _secret_tree(scrub, item, kind, depth + 1)
             elif item_type is str:
                 out[key] = _json_string(scrub, item, depth) if _INTERESTING.search(item) else item
@@ -220,6 +224,13 @@ def json_value(scrub: Scrubber, node: Any, kind: str, depth: int) -> Any:
                 items.append(item)
         return items
     return node
+
+
+def _key_role(key: str) -> str | None:
+    """``"evidence"`` (a credential unless place and value say evidence), ``"secret"``, or None."""
+    if json_key_may_be_evidence(key) and (is_secret_name(key) or key.lower() in _BY_PLACE):
+        return "evidence"
+    return "secret" if secret_param(key) else None
 
 
 def is_evidence(key: str, value: Any, node: dict[str, Any]) -> bool:
@@ -280,8 +291,9 @@ def _secret_tree(scrub: Scrubber, node: Any, kind: str, depth: int) -> Any:
 
 
 def _kept_under_secret(key: str, value: Any, node: dict[str, Any]) -> bool:
-    if is_secret_name(key):
-        return json_key_may_be_evidence(key) and key.lower() != "code" and is_evidence(key, value, node)
+    role = _key_role(key)
+    if role is not None:
+        return role == "evidence" and key.lower() != "code" and is_evidence(key, value, node)
     return (isinstance(value, (int, float)) and not isinstance(value, bool)
             and _LIFETIME.search(key) is not None)
 
@@ -368,7 +380,7 @@ def sanitize_query(scrub: Scrubber, query: str, kind: str, sep: str = "&") -> st
         if name.lower() in TRACE_PARAMS:  # a request or trace ID: evidence, global rules only
             cleaned = scrub.redact(decoded)
             new_value = raw_value if cleaned == decoded else urls.encode(cleaned)
-        elif is_secret_name(name) and decoded:
+        elif decoded and secret_param(name):
             new_value = urls.encode_tag(secret(scrub, decoded, kind))
         else:
             cleaned = value(scrub, decoded, kind)
