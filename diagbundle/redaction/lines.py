@@ -15,14 +15,12 @@ from line to line, again independent of chunking.
 from __future__ import annotations
 
 import re
-import threading
 from collections import Counter
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
 
 from diagbundle.redaction import jsonfit
 from diagbundle.redaction.decide import Carry, Decider
-from diagbundle.redaction.prefilter import Candidates, Prefilter, project
+from diagbundle.redaction.prefilter import Prefilter, project
 from diagbundle.redaction.rule import Rule
 
 #: Longest piece of a single line redacted at once (characters).
@@ -32,9 +30,6 @@ WINDOW = 1 << 20
 MARGIN = 64 << 10
 #: Lines are batched up to about this many characters per prefilter pass.
 BLOCK = 1 << 20
-#: A block at least this long is scanned in slices of this size, each slice's
-#: scan running in a thread while the slice before it is decided.
-SLICE = 256 << 10
 #: How far past a window's commit point the end of a PEM block is looked
 #: for, so an END line that straddles that point is found whole.
 _END_REACH = 128
@@ -65,46 +60,19 @@ class Run:
 
     # -- blocks of complete lines ------------------------------------------------------
     def block(self, text: str) -> str:
-        """Redact ``text``: complete lines (the last one may lack its ``\\n`` at the end).
-
-        With a prefilter whose scans release the GIL (Hyperscan), a long
-        block is cut into slices and each slice's scan is queued at once on
-        one scanning thread: while a slice is decided here, the next one is
-        scanned. The candidates are the same as a scan in this thread would
-        find, so the output is too.
-        """
-        concurrent = self.prefilter.concurrent and not self.always and len(text) > SLICE
-        slices = _slices(text, SLICE if concurrent else BLOCK)
+        """Redact ``text``: complete lines (the last one may lack its ``\\n`` at the end)."""
         out: list[str] = []
-        if not concurrent:
-            for piece in slices:
-                self._slice(piece, out, None)
-            return "".join(out)
-        # A slice that is one long line keeps its own path (a report-once mask, then windows).
-        scans = [_scanner().submit(self._candidates, piece) if piece.find("\n", 0, len(piece) - 1) >= 0
-                 else None for piece in slices]
-        try:
-            for piece, scan in zip(slices, scans, strict=True):
-                self._slice(piece, out, scan)
-        finally:
-            for scan in scans:
-                if scan is not None:
-                    scan.cancel()  # a rule raised: the rest are not worth scanning
+        for piece in _slices(text, BLOCK):
+            self._slice(piece, out)
         return "".join(out)
-
-    def _candidates(self, text: str) -> Candidates:
-        return self.prefilter.candidates(project(text))
 
     def _carrying(self) -> bool:
         carry = self.carry
         return self.mid_line or carry.block is not None or carry.continuation is not None \
             or carry.follow is not None
 
-    def _slice(self, text: str, out: list[str], scan: Future[Candidates] | None) -> None:
-        """Redact complete lines, asking the prefilter once for all of them.
-
-        ``scan``: that answer for the whole of ``text``, already on its way.
-        """
+    def _slice(self, text: str, out: list[str]) -> None:
+        """Redact complete lines, asking the prefilter once for all of them."""
         pos = 0
         end = len(text)
         # The rest of a line begun in windows, or lines inside a PEM block.
@@ -116,9 +84,7 @@ class Run:
             return
         if pos >= end:
             return
-        if scan is not None:  # (lines before ``pos`` are skipped below)
-            found = scan.result()
-        elif text.find("\n", pos, end - 1) < 0:  # one line: which rules, not which lines
+        if text.find("\n", pos, end - 1) < 0:  # one line: which rules, not which lines
             mask = self.prefilter.mask(project(text[pos:]))
             found = {pos: mask} if mask else {}
         else:
@@ -288,16 +254,3 @@ def _slices(text: str, size: int) -> list[str]:
         pieces.append(text[pos:stop])
         pos = stop
     return pieces
-
-
-_scanner_lock = threading.Lock()
-_scanner_pool: ThreadPoolExecutor | None = None
-
-
-def _scanner() -> ThreadPoolExecutor:
-    """The one thread that runs prefilter scans ahead of the lines being decided."""
-    global _scanner_pool
-    with _scanner_lock:
-        if _scanner_pool is None:
-            _scanner_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="diagbundle-scan")
-        return _scanner_pool

@@ -27,9 +27,6 @@ class Prefilter(Protocol):
     """Finds candidate lines in a projected block."""
 
     name: str
-    #: Its scans release the GIL, so running them in another thread overlaps
-    #: them with the Python work of deciding lines (see ``lines.Run.block``).
-    concurrent: bool
 
     def candidates(self, projected: bytes) -> Candidates: ...
 
@@ -288,7 +285,6 @@ class PythonPrefilter:
     """One ``re`` scan per trigger expression; fast where a trigger starts with a literal."""
 
     name = "python"
-    concurrent = False
 
     def __init__(self, triggers: Sequence[tuple[str, ...]]) -> None:
         self._scans, self._precise, self._line_starts, self._digit_runs = self._compile(
@@ -537,7 +533,6 @@ class ExhaustivePrefilter:
     """Every line is a candidate for every rule: the reference the others must equal."""
 
     name = "exhaustive"
-    concurrent = False
 
     def __init__(self, triggers: Sequence[tuple[str, ...]]) -> None:
         self._mask = (1 << len(triggers)) - 1
@@ -566,7 +561,6 @@ class HyperscanPrefilter:
     """
 
     name = "hyperscan"
-    concurrent = True
 
     def __init__(self, triggers: Sequence[tuple[str, ...]], hyperscan: Any) -> None:
         groups = _group_triggers(triggers)
