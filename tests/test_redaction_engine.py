@@ -294,3 +294,19 @@ def test_split_alternatives_only_at_the_top_level(pattern: str, alternatives: li
 )
 def test_drop_context_removes_the_leading_group_only(trigger: str, rest: str) -> None:
     assert drop_context(trigger) == rest
+
+
+def test_pseudonym_digest_is_hmac_sha256() -> None:
+    """The pre-keyed digest is RFC 2104's HMAC, for any key length and message."""
+    import hmac
+    import random
+
+    from diagbundle.redaction.pseudonyms import _keyed_sha256
+
+    rnd = random.Random(5)
+    for key_size in (0, 1, 32, 63, 64, 65, 200):
+        key = bytes(rnd.randrange(256) for _ in range(key_size))
+        digest = _keyed_sha256(key)
+        for size in (0, 1, 55, 64, 1000):
+            message = bytes(rnd.randrange(256) for _ in range(size))
+            assert digest(message) == hmac.digest(key, message, "sha256")
