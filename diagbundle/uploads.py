@@ -21,12 +21,12 @@ import hashlib
 import json
 import os
 import re
-import tempfile
 import urllib.parse
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from diagbundle.atomicfile import write_atomic
 from diagbundle.errors import DiagbundleError, UploadError, UsageError
 from diagbundle.plugins import PluginManager
 from diagbundle.types import Uploader, UploadJob, UploadResult
@@ -257,13 +257,4 @@ def _read_record(record: Path) -> list[dict[str, Any]]:
 
 def _write_record(record: Path, uploads: list[dict[str, Any]]) -> None:
     """Write the record atomically, created mode 0600 (it holds bearer links)."""
-    data = json.dumps({"uploads": uploads}, indent=2).encode() + b"\n"
-    fd, tmp = tempfile.mkstemp(prefix=f".{record.name}.", dir=record.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        Path(tmp).chmod(0o600)
-        Path(tmp).replace(record)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(record, json.dumps({"uploads": uploads}, indent=2).encode() + b"\n")

@@ -21,7 +21,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -29,6 +28,7 @@ from typing import Any
 import platformdirs
 
 from diagbundle._version import __version__
+from diagbundle.atomicfile import write_atomic
 
 #: Bumped when the layout of the cache files changes.
 FORMAT = 1
@@ -99,8 +99,8 @@ def _store(hyperscan: Any, folder: Path, key: str, count: int, db: Any) -> None:
             "sha256": hashlib.sha256(blob).hexdigest(), "info": _info(db),
         }
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        _write_atomic(folder / f"{key}.db", blob)
-        _write_atomic(folder / f"{key}.json", json.dumps(meta).encode())
+        write_atomic(folder / f"{key}.db", blob)
+        write_atomic(folder / f"{key}.json", json.dumps(meta).encode())
     except Exception:  # a cache that cannot be written only costs the next compile
         return
 
@@ -109,16 +109,3 @@ def _info(db: Any) -> str:
     """Hyperscan's description of a database: its version, platform features and mode."""
     info = db.info()
     return info.decode("ascii", "replace") if isinstance(info, bytes) else str(info)
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")  # mode 0600
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        Path(temp).replace(path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise

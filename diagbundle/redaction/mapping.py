@@ -13,14 +13,13 @@ config); expired ones are removed whenever a mapping is saved, and by
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import platformdirs
 
+from diagbundle.atomicfile import write_atomic
 from diagbundle.errors import UsageError
 from diagbundle.redaction.engine import Redactor
 
@@ -69,19 +68,10 @@ def save_mapping(bundle_id: str, redactor: Redactor, *, days: float | None = Non
         "expires": (now + timedelta(days=days or keep_days())).isoformat(timespec="seconds"),
         "mapping": redactor.mapping(),
     }
-    fd, tmp = tempfile.mkstemp(prefix=f".{bundle_id}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            os.fchmod(fh.fileno(), 0o600)
-            # One member per line, written by the C encoder (``indent`` would use
-            # the Python one: 60 ms for the 20,000 pseudonyms of a large HAR).
-            fh.write(json.dumps(document, ensure_ascii=False, separators=(",\n  ", ": ")) + "\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        Path(tmp).replace(path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    # One member per line, written by the C encoder (``indent`` would use
+    # the Python one: 60 ms for the 20,000 pseudonyms of a large HAR).
+    text = json.dumps(document, ensure_ascii=False, separators=(",\n  ", ": ")) + "\n"
+    write_atomic(path, text.encode("utf-8"))
     return path
 
 
