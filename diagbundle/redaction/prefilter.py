@@ -363,7 +363,7 @@ class PythonPrefilter:
         mask = 0
         for (pattern, pattern_mask, seek), parts in zip(self._scans, self._precise, strict=True):
             if seek is None and pattern_mask & ~mask:
-                at = _first(pattern, None, projected, 0)
+                at = _first(pattern, projected, 0)
                 if at >= 0:
                     mask |= pattern_mask if parts is None else _narrowed(parts, projected, at, len(projected))
         for value in self._sought(projected, {}, whole=True).values():
@@ -455,7 +455,7 @@ class PythonPrefilter:
         for (pattern, mask, seek), parts in zip(self._scans, self._precise, strict=True):
             if seek is not None:
                 continue  # done by _sought
-            at = _first(pattern, seek, projected, 0)
+            at = _first(pattern, projected, 0)
             while at >= 0:
                 start = rfind(b"\n", 0, at) + 1
                 # One hit per line is enough: go on from the next line
@@ -467,7 +467,7 @@ class PythonPrefilter:
                     found[start] = found.get(start, 0) | hit
                 if end < 0:
                     break
-                at = _first(pattern, seek, projected, end + 1)
+                at = _first(pattern, projected, end + 1)
         return found
 
 
@@ -513,20 +513,10 @@ def _narrowed(parts: _Parts, projected: bytes, at: int, end: int) -> int:
     return mask
 
 
-def _first(pattern: re.Pattern[bytes], seek: bytes | None, projected: bytes, pos: int) -> int:
-    """Where ``pattern``'s first match from ``pos`` starts, or -1.
-
-    With ``seek`` (the literal every match starts with), each place the
-    literal occurs is tried with an anchored match.
-    """
-    if seek is None:
-        match = pattern.search(projected, pos)
-        return -1 if match is None else match.start()
-    find, at_match = projected.find, pattern.match
-    at = find(seek, pos)
-    while at >= 0 and at_match(projected, at) is None:
-        at = find(seek, at + 1)
-    return at
+def _first(pattern: re.Pattern[bytes], projected: bytes, pos: int) -> int:
+    """Where ``pattern``'s first match from ``pos`` starts, or -1."""
+    match = pattern.search(projected, pos)
+    return -1 if match is None else match.start()
 
 
 class ExhaustivePrefilter:

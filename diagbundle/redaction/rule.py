@@ -125,7 +125,7 @@ class Rule:
             raise ValueError(f"rule {self.name}: a context rule needs follow")
         if self.trigger is None or not _DEFERRED.get():
             self.check_pattern()  # (deriving a trigger needs the compiled pattern anyway)
-        trig = self.trigger if self.trigger is not None else derive_trigger(self.compiled)
+        trig = self._trigger
         object.__setattr__(self, "triggers", () if trig is None else (trig,))
 
     def check_pattern(self) -> None:
@@ -133,7 +133,7 @@ class Rule:
         try:
             compiled = self.compiled
             _ = self.compiled_end
-            trig = self.trigger if self.trigger is not None else derive_trigger(compiled)
+            trig = self._trigger
             if trig is not None and re.compile(trig.encode("ascii")).fullmatch(b""):
                 raise ValueError(f"rule {self.name}: the trigger matches the empty string")
         except (re.error, UnicodeEncodeError) as err:
@@ -144,6 +144,11 @@ class Rule:
             raise ValueError(f"rule {self.name}: no group {self.group} in the pattern")
         if isinstance(self.group, str) and self.group not in compiled.groupindex:
             raise ValueError(f"rule {self.name}: no group named {self.group!r} in the pattern")
+
+    @functools.cached_property
+    def _trigger(self) -> str | None:
+        """The trigger given, or one derived from the pattern (worked out once)."""
+        return self.trigger if self.trigger is not None else derive_trigger(self.compiled)
 
     @functools.cached_property
     def compiled(self) -> re.Pattern[str]:
