@@ -63,8 +63,35 @@ def _char(kind: str | None, value: str) -> str | None:
 _Piece = tuple[int, int, int, int]
 
 
+#: Anything but ``\"`` that :data:`_SEQUENCE` might decode (a superset: a false alarm only
+#: takes the general path).
+_OTHER_THAN_QUOTES = re.compile(r"[\x1b\ufeff]|%[0-9A-Fa-f]{2}|&(?:#|[A-Za-z]{2,8};)")
+_ESCAPED_QUOTE = re.compile(r'\\"')
+
+
+def _quotes_only(text: str) -> tuple[str, list[_Piece]] | None:
+    """``text`` decoded when its only escapes are ``\\"`` (escaped JSON in a HAR body); else None.
+
+    Every backslash then starts a ``\\"`` (no backslash is itself escaped),
+    so the decoding is a plain replace and escape ``i`` sits ``i``
+    characters earlier in the view: no Python call per escape, where a
+    HAR body line holds a hundred of them.
+    """
+    count = text.count('\\"')
+    if count == 0 or count != text.count("\\") or _OTHER_THAN_QUOTES.search(text):
+        return None
+    starts = [m.start() for m in _ESCAPED_QUOTE.finditer(text)]
+    return text.replace('\\"', '"'), [(start - i, 1, start, 2) for i, start in enumerate(starts)]
+
+
 def _decode_once(text: str) -> tuple[str, list[_Piece]] | None:
     """``text`` decoded once, and where each decoded escape sits in both texts."""
+    quick = _quotes_only(text)
+    return quick if quick is not None else _decode_any(text)
+
+
+def _decode_any(text: str) -> tuple[str, list[_Piece]] | None:
+    """:func:`_decode_once` for every kind of escape, one Python step per escape."""
     out: list[str] = []
     pieces: list[_Piece] = []
     pos = 0
