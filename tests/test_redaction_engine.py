@@ -310,3 +310,13 @@ def test_pseudonym_digest_is_hmac_sha256() -> None:
         for size in (0, 1, 55, 64, 1000):
             message = bytes(rnd.randrange(256) for _ in range(size))
             assert digest(message) == hmac.digest(key, message, "sha256")
+
+
+def test_a_pseudonym_kind_must_be_a_lowercase_name_every_time() -> None:
+    redactor = Redactor()
+    assert redactor.pseudonym("api-key", "v1") == "<api-key-1>"
+    for bad in ("Bad Kind", "x>y", ""):
+        for _ in range(2):  # the valid kinds are remembered, never the invalid ones
+            with pytest.raises(ValueError, match="invalid pseudonym kind"):
+                redactor.pseudonym(bad, "v")
+    assert redactor.pseudonym("api-key", "v2") == "<api-key-2>"
