@@ -536,10 +536,15 @@ def pii_rules(kinds: Iterable[str]) -> list[Rule]:
     if "mac" in on:
         rules.append(Rule(
             "mac",
-            r"(?<![0-9A-Fa-f:.-])(?:[0-9A-Fa-f]{2}(?P<sep>[:-])(?:[0-9A-Fa-f]{2}(?P=sep)){4}"
-            r"[0-9A-Fa-f]{2}|[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4})(?![0-9A-Fa-f:.-])",
+            # A hex digit first and what precedes it checked after it, as for ipv4: ``re``
+            # then skips to the next hex digit in C (2x faster on an access log line).
+            r"[0-9A-Fa-f](?<![0-9A-Fa-f:.-].)(?:[0-9A-Fa-f](?P<sep>[:-])(?:[0-9A-Fa-f]{2}(?P=sep)){4}"
+            r"[0-9A-Fa-f]{2}|[0-9A-Fa-f]{3}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4})(?![0-9A-Fa-f:.-])",
             kind="pii", flags=A, validate=real_mac,
-            trigger=r":[0-9a-f]{2}:[0-9a-f]{2}:|-[0-9a-f]{2}-[0-9a-f]{2}-|\.[0-9a-f]{4}\.[0-9a-f]{4}",
+            # All five separators: a log's time (``2026:10:42:49``) has three, and fired the rule
+            # on every line of an access log.
+            trigger=r":[0-9a-f]{2}:[0-9a-f]{2}:[0-9a-f]{2}:[0-9a-f]{2}:"
+                    r"|-[0-9a-f]{2}-[0-9a-f]{2}-[0-9a-f]{2}-[0-9a-f]{2}-|\.[0-9a-f]{4}\.[0-9a-f]{4}",
         ))
     if "user" in on:
         rules.append(Rule(
