@@ -12,7 +12,10 @@ Three figures, each the median of ``--runs`` runs, in this process:
 * OCR redaction: the engine is loaded once (its load and first-call
   warm-up are printed apart), then each of three 1920x1080 screens (a light
   UI, a dark terminal full of lines, a dense table) is read and its flagged
-  lines filled.
+  lines filled. Beside each, for rapidocr: how wide the recogniser's input
+  is (every line box scaled to the model's fixed 48 px height) times what
+  the model alone costs per px (a batch timed on its own): the floor under
+  that screen's figure, whatever is done around the model.
 
 The CPU time beside each OCR figure is the load-independent one: the
 machine is shared, and onnxruntime's two threads slow down with every
@@ -29,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import math
 import os
 import shutil
 import statistics
@@ -207,6 +211,7 @@ def bench_ocr(runs: int, engine: Engine, label: str, images: dict[str, Image.Ima
     t0 = time.perf_counter()
     engine.read(Image.new("RGB", (200, 60), "white"))
     print(f"{label}: first call (sessions warm up, once per run): {(time.perf_counter() - t0) * 1000:.0f} ms")
+    per_px = recogniser_cost(engine)
     read: dict[str, list[str]] = {}
     for name, img in images.items():
         boxes: list[int] = []
@@ -216,11 +221,45 @@ def bench_ocr(runs: int, engine: Engine, label: str, images: dict[str, Image.Ima
             boxes[:] = [lines, len(filled)]
 
         ms = _median_ms(once, runs)
-        read[name] = sorted(line.text for line in engine.read(img))
+        lines = engine.read(img)
+        read[name] = sorted(line.text for line in lines)
         print(f"  {name}: {ms / 1000:.2f} s per 1920x1080 image ({LAST_CPU_MS / 1000:.2f} s CPU), "
               f"{boxes[0]} lines read, "
               f"{boxes[1]} masked (target <= 2.5 s)")
+        if per_px is not None:
+            width = recogniser_width(lines)
+            print(f"    the recogniser's input: {width:,} px wide at 48 px high; the model alone takes "
+                  f"{width * per_px:.2f} s for that ({per_px * 1e6:.0f} µs per px, measured above)")
     return read
+
+
+def recogniser_width(lines: list[Line]) -> int:
+    """How wide the recogniser's input is: every line box scaled to its 48 px height."""
+    return sum(math.ceil(48 * (x1 - x0) / max(1, y1 - y0)) for x0, y0, x1, y1 in (ln.box for ln in lines))
+
+
+def recogniser_cost(engine: Engine) -> float | None:
+    """Seconds per px of width of rapidocr's recogniser alone: a batch of six 48x1024 lines.
+
+    The floor under every figure above: a screen's OCR costs at least its
+    recogniser width times this, whatever is done around the model.
+    """
+    ocr = getattr(getattr(engine.read, "__self__", None), "_ocr", None)
+    session = getattr(getattr(ocr, "text_rec", None), "session", None)
+    if session is None:
+        return None
+    import numpy
+
+    batch = numpy.random.default_rng(1).random((6, 3, 48, 1024), dtype=numpy.float32)
+    session(batch)
+    best = min(_timed(lambda: session(batch)) for _ in range(3))
+    return best / (6 * 1024)
+
+
+def _timed(fn: Callable[[], object]) -> float:
+    t0 = time.perf_counter()
+    fn()
+    return time.perf_counter() - t0
 
 
 def main() -> None:
