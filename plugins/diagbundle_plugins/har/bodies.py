@@ -35,6 +35,12 @@ _BINARY = frozenset({
 })
 _HTML_TAG = re.compile(r"<(?:input|meta)\b[^>]{0,2048}>", re.IGNORECASE)
 _ATTR = re.compile(r"""(?P<name>[\w:-]+)\s*=\s*(?P<q>["']?)(?P<value>(?(q)[^"']*|[^\s>]*))(?P=q)""")
+#: A call whose first string argument names the second: ``localStorage.setItem("authToken", "...")``,
+#: ``xhr.setRequestHeader("X-Api-Key", "...")``, ``Cookies.set('sid', '...')``, ``form.append(...)``.
+_NAMED_ARGUMENT = re.compile(
+    r"""\((?P<head>\s*(?P<q>["'`])(?P<name>[A-Za-z_$@:.-][\w$@:.-]{0,99})(?P=q)\s*,\s*)"""
+    r"""(?P<q2>["'`])(?P<value>(?:[^"'`\\\r\n]|\\.){1,4096})(?P=q2)"""
+)
 _GRAPHQL_ARG = re.compile(r'(?P<name>\w+)(?P<sep>\s*:\s*)"(?P<value>(?:[^"\\]|\\.)*)"')
 
 
@@ -75,6 +81,8 @@ def sanitize_body(text: str, mime_raw: Any, scrub: Scrubber) -> str:
         return "\n".join(_event_line(line, scrub) for line in text.split("\n"))
     if kind == "multipart":
         return _multipart(text, mime_raw if isinstance(mime_raw, str) else "", scrub)
+    if kind in ("markup", "text") and "(" in text:
+        text = _NAMED_ARGUMENT.sub(lambda m: _named_argument(m, scrub), text)
     if kind == "markup":
         text = _HTML_TAG.sub(lambda m: _html_tag(m.group(), scrub), text)
     elif "query" in text and "{" in text:
@@ -97,6 +105,14 @@ def _json_line(line: str, scrub: Scrubber) -> str:
         return line
     nested = walk.json_text(scrub, line)
     return nested if nested is not None else walk.free_text(scrub, line)
+
+
+def _named_argument(m: re.Match[str], scrub: Scrubber) -> str:
+    """``setItem("authToken", "<value>")``: the value goes when the name names a credential."""
+    if not secret_param(m.group("name")):
+        return m.group()
+    new = walk.secret(scrub, m.group("value"), "har-body")
+    return f"({m.group('head')}{m.group('q2')}{new}{m.group('q2')}"
 
 
 def _graphql_arg(m: re.Match[str], scrub: Scrubber) -> str:

@@ -28,6 +28,7 @@ from diagbundle_plugins.har.names import (
     is_secret_name,
     secret_param,
 )
+from diagbundle_plugins.har.ratelimit import is_rate_limit
 from diagbundle_plugins.har.scrubber import Scrubber
 
 #: Fields copied as they are: numbers, methods, versions, status codes, ids.
@@ -158,6 +159,8 @@ def header_value(name: str, value: str, scrub: Scrubber) -> str:
         return walk.sanitize_url(scrub, value)
     if lower in TRACE_HEADERS:  # request and trace IDs are evidence: only the global rules apply
         return scrub.redact(value)
+    if is_rate_limit(lower, value.strip()):
+        return scrub.redact(value)  # counts and durations (``x-ratelimit-remaining-tokens: 39000``)
     if is_secret_name(lower):
         return walk.secret(scrub, value, "har-header")
     if lower == "refresh":  # ``5; url=/next?code=...``

@@ -12,6 +12,7 @@ import json
 import re
 
 from diagbundle_plugins.har.names import walked_key
+from diagbundle_plugins.har.pairs import may_hold_secret_pair
 
 #: Markers left by the redactor or by this sanitizer: never scrubbed twice.
 MARKER = re.compile(r"\[REDACTED[^\]]*\]|<[a-z][a-z0-9-]*-\d+>")
@@ -32,7 +33,9 @@ def may_be_plain(text: str) -> bool:
     if not (text.lstrip()[:1] in ("{", "[") and "\\" not in text and "://" not in text
             and "eyJ" not in text and '"{' not in text and '"[' not in text):
         return False
-    return not any(walked_key(k) for k in set(_JSON_KEY.findall(text, 0, _KEY_SAMPLE)))
+    if any(walked_key(k) for k in set(_JSON_KEY.findall(text, 0, _KEY_SAMPLE))):
+        return False
+    return not may_hold_secret_pair(text)  # {"name": "X-Api-Key", "value": ...}: walked
 
 
 def whole_text_was_enough(original: str, redacted: str) -> bool:

@@ -3,7 +3,8 @@
 APIs put it in a handful of places: ``{"error": {"message": ..., "code": ...}}``
 (OpenAI, Google), ``{"detail": ...}`` (FastAPI, RFC 7807 with ``title``),
 ``{"message": ...}``, ``{"errors": [...]}`` (GraphQL, JSON:API, Rails) and
-``error_description`` (OAuth); an HTML error page has its ``<title>``. The
+``error_description`` (OAuth); an XML error (S3, Azure Storage, most SOAP-era
+APIs) its ``<Code>`` and ``<Message>``; an HTML error page has its ``<title>``. The
 text given here has already been sanitized, so what comes out is as redacted
 as the HAR itself.
 """
@@ -23,6 +24,8 @@ MAX_MESSAGE = 300
 MAX_BODY = 256 * 1024
 _TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 _SPACE = re.compile(r"\s+")
+#: ``<Code>AccessDenied</Code>``, ``<Message>...</Message>`` (any namespace prefix, any case).
+_XML_FIELD = re.compile(r"<(?:[\w.-]+:)?(code|message|faultstring|faultcode)>([^<]{1,1000})</", re.IGNORECASE)
 
 
 def body_text(content: Any) -> str | None:
@@ -60,8 +63,19 @@ def from_body(text: str) -> tuple[str | None, str | None]:
         if data is not None:
             return from_json(data)
     if "<" in text:
-        return html_title(text), None
+        title = html_title(text)
+        return (title, None) if title is not None else xml_error(text)
     return None, None
+
+
+def xml_error(text: str) -> tuple[str | None, str | None]:
+    """``(message, code)`` of an XML error document: its first ``<Message>`` and ``<Code>``."""
+    found: dict[str, str] = {}
+    for m in _XML_FIELD.finditer(text[:MAX_BODY]):
+        name = m.group(1).lower().replace("fault", "").replace("string", "message")
+        found.setdefault(name, html.unescape(m.group(2)).strip())
+    message, code = found.get("message"), found.get("code")
+    return (_short(message) if message else None), (code if code and len(code) <= 80 else None)
 
 
 def from_json(data: Any) -> tuple[str | None, str | None]:
@@ -122,9 +136,11 @@ def _code(obj: dict[str, Any]) -> str | None:
     for key in ("code", "error_code", "errorCode", "type", "status"):
         value = obj.get(key)
         if isinstance(value, str) and value and len(value) <= 80:
+            if key == "type" and ":" in value:  # RFC 7807's type is a URI (or about:blank), not a code
+                continue
             return value
-        if isinstance(value, int) and not isinstance(value, bool):
-            return str(value)
+        if isinstance(value, int) and not isinstance(value, bool) and key != "status":
+            return str(value)  # a numeric status is the HTTP status again
     return None
 
 

@@ -58,7 +58,7 @@ REQUEST_ID_HEADERS = frozenset({
     "x-ms-correlation-request-id", "x-correlation-id", "correlation-id", "x-trace-id", "trace-id",
     "x-b3-traceid", "traceparent", "x-cloud-trace-context", "x-github-request-id",
     "x-vercel-id", "fly-request-id", "x-azure-ref", "x-goog-request-id", "anthropic-request-id",
-    "x-datadog-trace-id", "x-envoy-upstream-service-time",
+    "x-datadog-trace-id",
 })
 
 #: Request and response headers that carry a request or trace ID: kept as they are
@@ -72,7 +72,8 @@ TRACE_HEADERS = REQUEST_ID_HEADERS | frozenset({
 #: Headers whose values are high-entropy by nature but not credentials.
 HIGH_ENTROPY_OK = TRACE_HEADERS | frozenset({
     "etag", "if-none-match", "if-match", "content-md5", "digest", "content-digest",
-    "sec-websocket-accept", "tracestate", "x-cache", "x-served-by", "x-timer", "report-to", "nel",
+    "sec-websocket-accept", "sec-websocket-key", "tracestate", "x-cache", "x-served-by", "x-timer",
+    "report-to", "nel",
     "link", "accept-ch", "sec-ch-ua", "sec-ch-ua-full-version-list", "user-agent", "date",
     "last-modified", "expires", "alt-svc", "server-timing", "content-type", "content-disposition",
 })

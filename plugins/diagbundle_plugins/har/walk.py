@@ -22,7 +22,7 @@ from collections import Counter
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, unquote_plus
 
-from diagbundle_plugins.har import jsondoc, urls
+from diagbundle_plugins.har import jsondoc, pairs, urls
 from diagbundle_plugins.har.entropy import is_plain_word, looks_like_token
 from diagbundle_plugins.har.jwt import JWT_PATTERN, defang, is_jwt
 from diagbundle_plugins.har.names import (
@@ -190,6 +190,8 @@ def json_value(scrub: Scrubber, node: Any, kind: str, depth: int) -> Any:
     if kind_of is str:
         return _json_string(scrub, node, depth)
     if kind_of is dict:
+        if ("value" in node or "Value" in node) and (pair := pairs.pair_fields(node)) is not None:
+            return _pair(scrub, node, pair, kind, depth)
         out = {}
         secret_names = _SECRET_NAMES
         for key, item in node.items():
@@ -224,6 +226,16 @@ def json_value(scrub: Scrubber, node: Any, kind: str, depth: int) -> Any:
                 items.append(item)
         return items
     return node
+
+
+def _pair(scrub: Scrubber, node: dict[str, Any], fields: tuple[str, str, bool], kind: str,
+          depth: int) -> Any:
+    """A name/value pair (:mod:`.pairs`): its name kept, its value replaced if the name is secret."""
+    name_field, value_field, is_secret = fields
+    rest = json_value(scrub, {k: v for k, v in node.items() if k != name_field}, kind, depth)
+    if is_secret:
+        rest[value_field] = _secret_tree(scrub, node[value_field], kind, depth + 1)
+    return {k: node[k] if k == name_field else rest[k] for k in node}
 
 
 def _key_role(key: str) -> str | None:

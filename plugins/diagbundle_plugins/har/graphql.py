@@ -1,0 +1,59 @@
+"""GraphQL query text: variable declarations and references are syntax, not secrets.
+
+``mutation Login($password: String!, $otp: String)`` declares two variables
+and ``login(password: $password, otp: $otp)`` passes them on: nothing in
+either is a value, yet to the bundle's ``key: value`` rules ``otp: String``
+and ``otp: $otp`` read as credentials, and support loses the query it needs
+to reproduce the call. The plugin registers :data:`GRAPHQL_SYNTAX`, two
+``keep`` rules that vouch for exactly those two shapes, checked rather than
+trusted (the same text could come from anywhere):
+
+- a variable list right after ``query``/``mutation``/``subscription`` (and an
+  optional operation name) holding only ``$name: Type`` items, where a type
+  is a GraphQL type reference (``String``, ``[ID!]!``): a default value, which
+  could be a literal secret, keeps it from being vouched for;
+- an argument list holding only ``name: $name`` items, each passing on the
+  variable of its own name (``otp: $otp``), so a literal such as
+  ``password: $ecret`` is still judged by the rules.
+
+String literals (``login(token: "...")``) are never vouched for.
+"""
+
+from __future__ import annotations
+
+import re
+
+from diagbundle import Rule
+
+#: Separators inside a one-line query as written in JSON: spaces, commas, ``\n`` escapes.
+_SEP = r"(?:[ \t,]|\\[nrt])"
+_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
+_TYPE = r"\[?[ \t]*[A-Z][A-Za-z0-9_]*!?[ \t]*\]?!?"
+_DECLARATION = rf"\${_NAME}[ \t]*:[ \t]*{_TYPE}"
+_ARGUMENT = re.compile(rf"({_NAME})[ \t]*:[ \t]*\$({_NAME})")
+
+VARIABLE_LIST = Rule(
+    "har-graphql-variables",
+    rf"\b(?:query|mutation|subscription)(?:[ \t]+{_NAME})?[ \t]*\({_SEP}*{_DECLARATION}"
+    rf"(?:{_SEP}+{_DECLARATION})*{_SEP}*\)",
+    kind="keep", trigger=r"(?:query|mutation|subscription)[ \t]*[a-z0-9_]*[ \t]*\([ \t,]*\$",
+)
+
+
+def _same_names(text: str) -> bool:
+    """Every ``name: $var`` of an argument list passes on the variable of its own name."""
+    inner = text[text.index("(") + 1 : -1]
+    items = [item.strip() for item in re.split(r",|\\[nrt]", inner) if item.strip()]
+    return bool(items) and all((m := _ARGUMENT.fullmatch(item)) is not None
+                               and m.group(1).lower() == m.group(2).lower() for item in items)
+
+
+ARGUMENT_LIST = Rule(
+    "har-graphql-arguments",
+    rf"(?<![A-Za-z0-9_]){_NAME}[ \t]*\({_SEP}*{_NAME}[ \t]*:[ \t]*\${_NAME}"
+    rf"(?:{_SEP}+{_NAME}[ \t]*:[ \t]*\${_NAME})*{_SEP}*\)",
+    kind="keep", validate=_same_names, trigger=r"[a-z0-9_][ \t]*:[ \t]*\$[a-z_][a-z0-9_]*[ \t]*[,)\\]",
+)
+
+#: Registered through ``diagbundle_register_redaction_rules``.
+GRAPHQL_SYNTAX = (VARIABLE_LIST, ARGUMENT_LIST)
