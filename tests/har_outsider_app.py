@@ -115,6 +115,11 @@ CREDENTIALS: dict[str, str] = {
     "STS SecretAccessKey (xml)": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY",
     "STS SessionToken (xml)": "IQoJb3JpZ2luX2VjEXAMPLESESSION9Yh3Ujm",
     "SOAP wsse:Password (xml)": "soapPw-Blue77",
+    "code in a relative URL in JSON": "relJsonCode4Tg8Yh2",
+    "state in a relative URL in JSON": "plainlettersstate",
+    "token in a JSON path string": "pathJsonTok5Rf9Ed3Ws7Qa1",
+    "session id as a JSON map key": "mapKeySess8Ik2Ol6Pk0Uj4Yh",
+    "code in an HTML href (&amp;)": "hrefCode3Ws7Ed1",
 }
 
 JWT_SIGNING_KEY = "not-planted-only-signs"
@@ -163,6 +168,8 @@ EVIDENCE: dict[str, str] = {
     "sha in JSON": f'"sha":"{GIT_SHA}"',
     "version in JSON": '"version":"5.6.7"',
     "order id": '"orderId":"ord_20240501_0042"',
+    "relative URL kept": '"orders":"/api/v2/orders?page=2"',
+    "values under a token map key": '{"os":"Linux","seen":3}',
     "sse progress": '"progress":50',
     "ws ack type": '"type":"connection_ack"',
     "graphql query text": "mutation Login($password: String!, $otp: String) { login(password: $password, "
@@ -223,7 +230,7 @@ RESPONSE_BODY_EVIDENCE = frozenset({
     "oauth error", "oauth error_description", "statusCode number", "exitCode number", "countryCode",
     "errorCode", "job state", "graphql extensions code", "graphql error path", "token_type", "expires_in",
     "expiresIn under token", "scope", "S3 Key", "s3 key", "primaryKey", "sha in JSON", "version in JSON",
-    "order id", "sse progress", "usage prompt_tokens", "usage total_tokens", "xml error code",
+    "order id", "sse progress", "relative URL kept", "values under a token map key", "usage prompt_tokens", "usage total_tokens", "xml error code",
     "sts AccessKeyId element",
 }) | MARKUP_EVIDENCE
 
@@ -241,6 +248,7 @@ _LOGIN = f"""<!doctype html><html><head><title>Sign in - Shop</title>
 <input name="email" value="alice@shop.test">
 <input type="password" name="password" id="pw"><input name="otp" id="otp">
 <a href="/download?token={CREDENTIALS['download token= in HTML link']}">invoice</a>
+<a href="/oauth/cb?lang=en&amp;code={CREDENTIALS['code in an HTML href (&amp;)']}">again</a>
 <button id="go" type="submit">Sign in</button></form></body></html>"""
 
 _JS = f"""/* vendors chunk */
@@ -362,7 +370,13 @@ def _routes_get() -> dict[str, tuple[int, Any, dict[str, str]]]:
     return {
         "/api/me": (200, {"user": {"id": 42, "email": "alice@shop.test", "sessionId":
                                    C["response session id in JSON"]}, "plan": "pro",
-                          "version": "5.6.7"}, _COMMON_IDS),
+                          "version": "5.6.7",
+                          "next": f"/oauth/cb?code={C['code in a relative URL in JSON']}"
+                                  f"&state={C['state in a relative URL in JSON']}",
+                          "links": {"reset": f"/reset/{C['token in a JSON path string']}",
+                                    "orders": "/api/v2/orders?page=2"},
+                          "devices": {C["session id as a JSON map key"]: {"os": "Linux", "seen": 3}}},
+                    _COMMON_IDS),
         "/api/orders": (200, {"orders": [{"orderId": "ord_20240501_0042", "primaryKey": "order_id",
                                           "total": 42.5}]},
                         {"X-Auth-Token": C["response X-Auth-Token header"],

@@ -41,6 +41,8 @@ _NAMED_ARGUMENT = re.compile(
     r"""\((?P<head>\s*(?P<q>["'`])(?P<name>[A-Za-z_$@:.-][\w$@:.-]{0,99})(?P=q)\s*,\s*)"""
     r"""(?P<q2>["'`])(?P<value>(?:[^"'`\\\r\n]|\\.){1,4096})(?P=q2)"""
 )
+#: A quoted relative URL in markup or code (``href="/cb?code=..."``, ``fetch('/reset/<token>')``).
+_QUOTED_PATH = re.compile(r"""(?P<q>["'`])(?P<url>/[^"'`\s<>\\]{1,4096})(?P=q)""")
 _GRAPHQL_ARG = re.compile(r'(?P<name>\w+)(?P<sep>\s*:\s*)"(?P<value>(?:[^"\\]|\\.)*)"')
 
 
@@ -81,8 +83,10 @@ def sanitize_body(text: str, mime_raw: Any, scrub: Scrubber) -> str:
         return "\n".join(_event_line(line, scrub) for line in text.split("\n"))
     if kind == "multipart":
         return _multipart(text, mime_raw if isinstance(mime_raw, str) else "", scrub)
-    if kind in ("markup", "text") and "(" in text:
-        text = _NAMED_ARGUMENT.sub(lambda m: _named_argument(m, scrub), text)
+    if kind in ("markup", "text"):
+        if "(" in text:
+            text = _NAMED_ARGUMENT.sub(lambda m: _named_argument(m, scrub), text)
+        text = _QUOTED_PATH.sub(lambda m: _quoted_path(m, scrub), text)
     if kind == "markup":
         text = _HTML_TAG.sub(lambda m: _html_tag(m.group(), scrub), text)
     elif "query" in text and "{" in text:
@@ -105,6 +109,15 @@ def _json_line(line: str, scrub: Scrubber) -> str:
         return line
     nested = walk.json_text(scrub, line)
     return nested if nested is not None else walk.free_text(scrub, line)
+
+
+def _quoted_path(m: re.Match[str], scrub: Scrubber) -> str:
+    """A quoted relative URL: the one URL rule (``&amp;`` read as ``&`` in HTML, written back)."""
+    url = m.group("url")
+    clean = walk.sanitize_url(scrub, url.replace("&amp;", "&"))
+    if "&amp;" in url:
+        clean = clean.replace("&", "&amp;")
+    return m.group("q") + clean + m.group("q")
 
 
 def _named_argument(m: re.Match[str], scrub: Scrubber) -> str:

@@ -21,6 +21,7 @@ import re
 from functools import lru_cache
 
 from diagbundle import credential_key
+from diagbundle_plugins.har.entropy import looks_like_token
 
 _SPLIT = re.compile(r"[^A-Za-z0-9.]+|(?<=[a-z0-9])(?=[A-Z])")
 
@@ -47,8 +48,9 @@ def secret_param(name: str) -> bool:
 
 @lru_cache(maxsize=8192)
 def walked_key(key: str) -> bool:
-    """A JSON key the walk decides by itself (a credential name, or ``state`` & co by place)."""
-    return secret_param(key)
+    """A JSON key the walk decides by itself (a credential name, ``state`` & co by place, or a
+    key that is itself a token: a map keyed by session IDs)."""
+    return secret_param(key) or looks_like_token(key)
 
 
 #: Response headers whose value is a request or trace ID support can look up.

@@ -43,6 +43,8 @@ _URL_OR_JWT = re.compile(
     r"(?P<url>\b[A-Za-z][A-Za-z0-9+.-]{0,31}://[^\s\"'<>`\\{}|^]+)|(?P<jwt>" + JWT_PATTERN.pattern + ")"
 )
 _TRAILING = ".,;:!?)]}'"
+#: A relative URL as a whole JSON string (``/oauth/cb?code=...``): sanitized as a URL.
+_RELATIVE_URL = re.compile(r"/[^\s\\]{0,8191}")
 #: ``$token`` after ``token:`` is a variable (GraphQL, shell), not a value: the
 #: global rules read it as a placeholder too.
 #: A git object name (short or full SHA-1, or SHA-256), possibly ``a...b`` in a compare URL.
@@ -56,7 +58,7 @@ _KEY_VALUE = re.compile(
 #: Strings the global pass over a whole document may misjudge or that need
 #: more than it does: URLs, JWTs, JSON inside JSON, and anything JSON spells
 #: with escapes (quotes, backslashes, control characters) or that is not ASCII.
-_INTERESTING = re.compile(r"://|eyJ|^[\[{]|[^\x20-\x21\x23-\x5b\x5d-\x7e]")
+_INTERESTING = re.compile(r"://|eyJ|^[\[{]|^/\S*$|[^\x20-\x21\x23-\x5b\x5d-\x7e]")
 #: How the walk treats each JSON key (they repeat in every row): see :func:`_key_role`.
 _SECRET_NAMES: dict[str, str | None] = {}
 _SECRET_NAMES_MAX = 100_000
@@ -200,7 +202,9 @@ def json_value(scrub: Scrubber, node: Any, kind: str, depth: int) -> Any:
                 role = _key_role(key)
                 if len(secret_names) < _SECRET_NAMES_MAX:
                     secret_names[key] = role
-            if _INTERESTING.search(key):  # written with escapes: the global pass may not see it
+            if role == "token":  # a map keyed by session IDs or tokens: the key is a value
+                key, role = scrub.pseudonym(key), None
+            elif _INTERESTING.search(key):  # written with escapes: the global pass may not see it
                 key = free_text(scrub, key)
             item_type = type(item)
             if role == "evidence" and is_evidence(key, item, node):
@@ -239,7 +243,10 @@ def _pair(scrub: Scrubber, node: dict[str, Any], fields: tuple[str, str, bool], 
 
 
 def _key_role(key: str) -> str | None:
-    """``"evidence"`` (a credential unless place and value say evidence), ``"secret"``, or None."""
+    """``"evidence"`` (a credential unless place and value say evidence), ``"secret"``, ``"token"``
+    (the key itself looks like a credential), or None."""
+    if looks_like_token(key):
+        return "token"
     if json_key_may_be_evidence(key) and (is_secret_name(key) or key.lower() in _BY_PLACE):
         return "evidence"
     return "secret" if secret_param(key) else None
@@ -293,7 +300,8 @@ def _secret_tree(scrub: Scrubber, node: Any, kind: str, depth: int) -> Any:
     if depth > MAX_JSON_DEPTH:
         return scrub.pseudonym(json.dumps(node))
     if isinstance(node, dict):
-        return {k: v if _kept_under_secret(k, v, node) else _secret_tree(scrub, v, kind, depth + 1)
+        return {(scrub.pseudonym(k) if looks_like_token(k) else k):
+                v if _kept_under_secret(k, v, node) else _secret_tree(scrub, v, kind, depth + 1)
                 for k, v in node.items()}
     if isinstance(node, list):
         return [_secret_tree(scrub, v, kind, depth + 1) for v in node]
@@ -316,6 +324,8 @@ def _json_string(scrub: Scrubber, text: str, depth: int) -> str:
         nested = json_text(scrub, text)
         if nested is not None:
             return nested
+    if text[:1] == "/" and _RELATIVE_URL.fullmatch(text):  # "/oauth/cb?code=...", "/reset/<token>"
+        return sanitize_url(scrub, text)
     if _INTERESTING.search(text):
         return free_text(scrub, text)
     return text
