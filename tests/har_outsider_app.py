@@ -508,7 +508,7 @@ class _App(BaseHTTPRequestHandler):
             _send(self, 200, b"<html><head><title>Signed in</title></head><body>ok</body></html>",
                   "text/html")
         elif path == "/api/slow":
-            time.sleep(0.35)
+            time.sleep(0.8)
             self._json(200, {"slow": True})
         elif path == "/shop-bucket/private/data.csv":
             _send(self, 403, b'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code>'

@@ -124,6 +124,11 @@ def test_findings_failed_requests(outputs: dict[str, dict[str, str]], mode: str)
         "/maintenance": ("503 Service Unavailable", None),
         "/down": (None, None), "/api/cors": (None, None), "/": (None, None),
     }
+    # the IDs an error body states, next to those of its headers
+    assert failed["/api/crash"]["body_ids"] == [
+        {"name": "traceId", "value": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}]
+    assert failed["/shop-bucket/private/data.csv"]["body_ids"] == [
+        {"name": "RequestId", "value": EVIDENCE["x-amz-request-id"]}]
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -138,9 +143,10 @@ def test_findings_ids_slowest_browser(outputs: dict[str, dict[str, str]], mode: 
         assert by_name[name] == EVIDENCE["stripe request-id" if name == "request-id" else name], name
     request_id = next(i for i in items if i["name"] == "x-request-id")
     assert request_id["count"] == 3 and request_id["failed"] == 1  # /api/me, /api/search, the 404
-    (slowest, *_) = found["slowest"]
-    assert slowest["path"] == "/api/slow" and slowest["mostly"] == "wait"
-    assert slowest["timings_ms"]["wait"] >= 300
+    times = [item["time_ms"] for item in found["slowest"]]
+    assert times == sorted(times, reverse=True) and len(times) == 10
+    slow = next(item for item in found["slowest"] if item["path"] == "/api/slow")  # sleeps 0.8 s
+    assert slow["mostly"] == "wait" and slow["timings_ms"]["wait"] >= 750
     chromium = subprocess.run(["/usr/bin/chromium", "--version"], capture_output=True, text=True,
                               check=False).stdout.split()[1]
     assert found["browser"]["browser"] == {"name": "chromium", "version": chromium}

@@ -252,6 +252,10 @@ class Findings:
             item["message"] = message
         if code:
             item["code"] = code
+        text = messages.body_text(response.get("content"))
+        ids = messages.body_ids(text) if text is not None else []
+        if ids:  # taken from the sanitized body, like the message
+            item["body_ids"] = [{"name": name, "value": value} for name, value in ids]
         self.failed.append(item)
 
     def _message(self, raw: dict[str, Any], response: dict[str, Any]) -> tuple[str | None, str | None]:

@@ -68,6 +68,44 @@ def from_body(text: str) -> tuple[str | None, str | None]:
     return None, None
 
 
+#: Keys of an error body that hold the request's ID or trace ID (Anthropic's ``request_id``,
+#: RFC 7807 extensions' ``traceId``, S3's ``<RequestId>``): what support looks up.
+BODY_ID_KEYS = frozenset({"request_id", "requestid", "trace_id", "traceid", "correlation_id",
+                          "correlationid", "x-request-id", "x-amz-request-id", "incident_id", "incidentid",
+                          "error_id", "errorid", "support_id", "supportid"})
+_XML_ID = re.compile(r"<(?:[\w.-]+:)?(RequestId|TraceId|CorrelationId)>([^<\s]{1,128})</", re.IGNORECASE)
+MAX_BODY_IDS = 5
+
+
+def body_ids(text: str) -> list[tuple[str, str]]:
+    """``(key, value)`` of the request and trace IDs an error body states, in its order.
+
+    Read from the top level of a JSON body and its ``error`` object, or from
+    an XML error's ``<RequestId>``; a value is a short string or a number.
+    """
+    stripped = text.lstrip()
+    found: list[tuple[str, str]] = []
+    if stripped[:1] == "{":
+        try:
+            data = json.loads(stripped)
+        except ValueError:
+            return []
+        objects = [data] + ([data["error"]] if isinstance(data, dict) and isinstance(data.get("error"), dict)
+                            else [])
+        for obj in objects:
+            if not isinstance(obj, dict):
+                continue
+            for key, value in obj.items():
+                if (key.lower() in BODY_ID_KEYS and isinstance(value, (str, int))
+                        and not isinstance(value, bool)):
+                    text_value = str(value).strip()
+                    if text_value and len(text_value) <= 128 and " " not in text_value:
+                        found.append((key, text_value))
+    elif stripped[:1] == "<":
+        found = [(m.group(1), m.group(2)) for m in _XML_ID.finditer(text[:MAX_BODY])]
+    return found[:MAX_BODY_IDS]
+
+
 def xml_error(text: str) -> tuple[str | None, str | None]:
     """``(message, code)`` of an XML error document: its first ``<Message>`` and ``<Code>``."""
     found: dict[str, str] = {}
