@@ -120,6 +120,11 @@ CREDENTIALS: dict[str, str] = {
     "token in a JSON path string": "pathJsonTok5Rf9Ed3Ws7Qa1",
     "session id as a JSON map key": "mapKeySess8Ik2Ol6Pk0Uj4Yh",
     "code in an HTML href (&amp;)": "hrefCode3Ws7Ed1",
+    "two-string header list X-Api-Key": "tupleKey6Yh0Uj4",
+    "form string in JSON: code": "formJsonCode2Ik6Ol0",
+    "form string in JSON: state": "formjsonstateword",
+    "base64 JSON blob accessToken": "b64BlobTok9Pl3Ok7Ij1",
+    "authorization JSON key, no scheme": "authKeyNoScheme5Rd9",
 }
 
 JWT_SIGNING_KEY = "not-planted-only-signs"
@@ -170,6 +175,8 @@ EVIDENCE: dict[str, str] = {
     "order id": '"orderId":"ord_20240501_0042"',
     "relative URL kept": '"orders":"/api/v2/orders?page=2"',
     "values under a token map key": '{"os":"Linux","seen":3}',
+    "plain two-string list kept": '["Accept","*/*"]',
+    "form string grant_type kept": "grant_type=authorization_code&code=",
     "sse progress": '"progress":50',
     "ws ack type": '"type":"connection_ack"',
     "graphql query text": "mutation Login($password: String!, $otp: String) { login(password: $password, "
@@ -293,6 +300,10 @@ async function run(c) {
     url: 'https://hooks.shop.test/in',
     headers: [{name: 'Authorization', value: 'Bearer ' + c.nvAuth}, {name: 'Accept', value: 'application/json'}],
     params: [{key: 'password', value: c.nvPw}], env: [{name: 'DB_PASSWORD', value: c.nvEnv}]})});
+  await j('/api/replay', {method: 'POST', headers: JSONH, body: JSON.stringify({
+    headers: [['X-Api-Key', c.tupleKey], ['Accept', '*/*']], authorization: c.authKey,
+    body: 'grant_type=authorization_code&code=' + c.formCode + '&state=' + c.formState,
+    persisted: btoa(JSON.stringify({accessToken: c.b64Tok, theme: 'dark'}))})});
   await j('/v1/chat/completions', {method: 'POST', headers: JSONH, body: JSON.stringify({
     model: 'gpt-x', max_tokens: 256, messages: [{role: 'user', content: 'hi'}]})});
   await j('/sts', {method: 'POST', headers: {'content-type': 'application/x-www-form-urlencoded'},
@@ -618,7 +629,10 @@ def record(har_paths: dict[str, Path]) -> None:
             "ws": base.replace("http", "ws") + "/ws", "wsProto": C["websocket subprotocol token"],
             "wsInit": C["websocket client message token"], "nvAuth": C["JSON name/value pair Authorization"],
             "nvPw": C["JSON key/value pair password (Postman)"], "nvEnv": C["JSON env pair DB_PASSWORD"],
-            "webId": C["STS WebIdentityToken (form)"], "soapPw": C["SOAP wsse:Password (xml)"]}
+            "webId": C["STS WebIdentityToken (form)"], "soapPw": C["SOAP wsse:Password (xml)"],
+            "tupleKey": C["two-string header list X-Api-Key"], "authKey": C["authorization JSON key, no scheme"],
+            "formCode": C["form string in JSON: code"], "formState": C["form string in JSON: state"],
+            "b64Tok": C["base64 JSON blob accessToken"]}
     try:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, timeout=30_000)

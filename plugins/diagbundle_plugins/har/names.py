@@ -34,10 +34,15 @@ PARAM_CREDENTIALS = frozenset({
 })
 
 
+#: The credential headers' own names: the key classes read ``authorization`` as a word
+#: like ``author``, yet as a JSON key or a pair's name it holds what the header does.
+CREDENTIAL_HEADER_NAMES = frozenset({"authorization", "proxy-authorization"})
+
+
 @lru_cache(maxsize=8192)
 def is_secret_name(name: str) -> bool:
     """A header, parameter or JSON key that names a credential (the structure layer's key classes)."""
-    return credential_key(name.lstrip(":")) is not None
+    return credential_key(name.lstrip(":")) is not None or name.lower() in CREDENTIAL_HEADER_NAMES
 
 
 @lru_cache(maxsize=8192)

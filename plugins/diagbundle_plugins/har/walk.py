@@ -22,7 +22,7 @@ from collections import Counter
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, unquote_plus
 
-from diagbundle_plugins.har import jsondoc, pairs, urls
+from diagbundle_plugins.har import base64json, jsondoc, pairs, urls
 from diagbundle_plugins.har.entropy import is_plain_word, looks_like_token
 from diagbundle_plugins.har.jwt import JWT_PATTERN, defang, is_jwt
 from diagbundle_plugins.har.names import (
@@ -58,7 +58,9 @@ _KEY_VALUE = re.compile(
 #: Strings the global pass over a whole document may misjudge or that need
 #: more than it does: URLs, JWTs, JSON inside JSON, and anything JSON spells
 #: with escapes (quotes, backslashes, control characters) or that is not ASCII.
-_INTERESTING = re.compile(r"://|eyJ|^[\[{]|^/\S*$|[^\x20-\x21\x23-\x5b\x5d-\x7e]")
+_INTERESTING = re.compile(r"://|eyJ|^[\[{]|^/\S*$|^[A-Za-z_][\w.%\[\]-]*=[^\s&]*&|[^\x20-\x21\x23-\x5b\x5d-\x7e]")
+#: A form or query string as a whole JSON string (``"grant_type=...&code=..."``).
+_FORM = re.compile(r"[A-Za-z_][\w.%\[\]-]*=[^\s&]*(?:&[A-Za-z_][\w.%\[\]-]*=[^\s&]*)+")
 #: How the walk treats each JSON key (they repeat in every row): see :func:`_key_role`.
 _SECRET_NAMES: dict[str, str | None] = {}
 _SECRET_NAMES_MAX = 100_000
@@ -219,6 +221,8 @@ def json_value(scrub: Scrubber, node: Any, kind: str, depth: int) -> Any:
                 out[key] = item
         return out
     if kind_of is list:
+        if len(node) == 2 and pairs.secret_tuple(node):  # ["X-Api-Key", "..."]
+            return [node[0], secret(scrub, node[1], kind)]
         items = []
         for item in node:
             item_type = type(item)
@@ -326,6 +330,11 @@ def _json_string(scrub: Scrubber, text: str, depth: int) -> str:
             return nested
     if text[:1] == "/" and _RELATIVE_URL.fullmatch(text):  # "/oauth/cb?code=...", "/reset/<token>"
         return sanitize_url(scrub, text)
+    if "&" in text and _FORM.fullmatch(text):  # "grant_type=...&code=...": a form body in a string
+        return sanitize_query(scrub, text, "har-body")
+    if text[:3] == "eyJ" and depth < MAX_JSON_DEPTH and (inner := base64json.decode(text)) is not None:
+        nested = json_text(scrub, inner)  # base64 of {"accessToken": ...}
+        return text if nested is None or nested == inner else base64json.encode_like(text, nested)
     if _INTERESTING.search(text):
         return free_text(scrub, text)
     return text
