@@ -10,8 +10,9 @@ trusted (the same text could come from anywhere):
 
 - a variable list right after ``query``/``mutation``/``subscription`` (and an
   optional operation name) holding only ``$name: Type`` items, where a type
-  is a GraphQL type reference (``String``, ``[ID!]!``): a default value, which
-  could be a literal secret, keeps it from being vouched for;
+  is a GraphQL type reference (``String``, ``[ID!]!``) and reads as a name, not
+  a token: a default value, which could be a literal secret, keeps it from
+  being vouched for;
 - an argument list holding only ``name: $name`` items, each passing on the
   variable of its own name (``otp: $otp``), so a literal such as
   ``password: $ecret`` is still judged by the rules.
@@ -24,6 +25,7 @@ from __future__ import annotations
 import re
 
 from diagbundle import Rule
+from diagbundle_plugins.har.entropy import looks_like_token
 
 #: Separators inside a one-line query as written in JSON: spaces, commas, ``\n`` escapes.
 _SEP = r"(?:[ \t,]|\\[nrt])"
@@ -32,11 +34,21 @@ _TYPE = r"\[?[ \t]*[A-Z][A-Za-z0-9_]*!?[ \t]*\]?!?"
 _DECLARATION = rf"\${_NAME}[ \t]*:[ \t]*{_TYPE}"
 _ARGUMENT = re.compile(rf"({_NAME})[ \t]*:[ \t]*\$({_NAME})")
 
+_TYPE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _types_are_names(text: str) -> bool:
+    """Every type of a variable list reads as a type name (``String``, ``LoginInput``), not a token."""
+    types = [t for part in text.split("$")[1:] for t in _TYPE_NAME.findall(part.partition(":")[2])[:1]]
+    return bool(types) and not any(looks_like_token(t) for t in types)
+
+
 VARIABLE_LIST = Rule(
     "har-graphql-variables",
     rf"\b(?:query|mutation|subscription)(?:[ \t]+{_NAME})?[ \t]*\({_SEP}*{_DECLARATION}"
     rf"(?:{_SEP}+{_DECLARATION})*{_SEP}*\)",
-    kind="keep", trigger=r"(?:query|mutation|subscription)[ \t]*[a-z0-9_]*[ \t]*\([ \t,]*\$",
+    kind="keep", validate=_types_are_names,
+    trigger=r"(?:query|mutation|subscription)[ \t]*[a-z0-9_]*[ \t]*\([ \t,]*\$",
 )
 
 
