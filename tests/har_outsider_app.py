@@ -125,6 +125,7 @@ CREDENTIALS: dict[str, str] = {
     "form string in JSON: state": "formjsonstateword",
     "base64 JSON blob accessToken": "b64BlobTok9Pl3Ok7Ij1",
     "authorization JSON key, no scheme": "authKeyNoScheme5Rd9",
+    "textarea named api_key (html)": "textareaKey2Ws6Ed0",
 }
 
 JWT_SIGNING_KEY = "not-planted-only-signs"
@@ -254,6 +255,7 @@ _LOGIN = f"""<!doctype html><html><head><title>Sign in - Shop</title>
 <input type="hidden" name="__VIEWSTATE" id="__VIEWSTATE" value="{CREDENTIALS['viewstate hidden input']}">
 <input name="email" value="alice@shop.test">
 <input type="password" name="password" id="pw"><input name="otp" id="otp">
+<textarea name="api_key" readonly>{CREDENTIALS['textarea named api_key (html)']}</textarea>
 <a href="/download?token={CREDENTIALS['download token= in HTML link']}">invoice</a>
 <a href="/oauth/cb?lang=en&amp;code={CREDENTIALS['code in an HTML href (&amp;)']}">again</a>
 <button id="go" type="submit">Sign in</button></form></body></html>"""

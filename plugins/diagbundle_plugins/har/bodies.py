@@ -34,6 +34,9 @@ _BINARY = frozenset({
     "application/cbor", "application/x-shockwave-flash", "application/ogg",
 })
 _HTML_TAG = re.compile(r"<(?:input|meta)\b[^>]{0,2048}>", re.IGNORECASE)
+#: A ``<textarea name="api_key">...</textarea>``: its content is its value.
+_TEXTAREA = re.compile(r"(?P<open><textarea\b(?P<attrs>[^>]{0,2048})>)(?P<body>[^<]{1,65536})(?=</textarea)",
+                       re.IGNORECASE)
 _ATTR = re.compile(r"""(?P<name>[\w:-]+)\s*=\s*(?P<q>["']?)(?P<value>(?(q)[^"']*|[^\s>]*))(?P=q)""")
 #: A call whose first string argument names the second: ``localStorage.setItem("authToken", "...")``,
 #: ``xhr.setRequestHeader("X-Api-Key", "...")``, ``Cookies.set('sid', '...')``, ``form.append(...)``.
@@ -89,6 +92,7 @@ def sanitize_body(text: str, mime_raw: Any, scrub: Scrubber) -> str:
         text = _QUOTED_PATH.sub(lambda m: _quoted_path(m, scrub), text)
     if kind == "markup":
         text = _HTML_TAG.sub(lambda m: _html_tag(m.group(), scrub), text)
+        text = _TEXTAREA.sub(lambda m: _textarea(m, scrub), text)
     elif "query" in text and "{" in text:
         text = _GRAPHQL_ARG.sub(lambda m: _graphql_arg(m, scrub), text)
     return walk.free_text(scrub, text)
@@ -132,6 +136,14 @@ def _graphql_arg(m: re.Match[str], scrub: Scrubber) -> str:
     if not secret_param(m.group("name")):
         return m.group()
     return f'{m.group("name")}{m.group("sep")}"{walk.secret(scrub, m.group("value"), "har-body")}"'
+
+
+def _textarea(m: re.Match[str], scrub: Scrubber) -> str:
+    """A secret-named ``<textarea>`` loses its content, like an ``<input>`` its value."""
+    attrs = {a.group("name").lower(): a.group("value") for a in _ATTR.finditer(m.group("attrs"))}
+    if not any(is_secret_name(attrs.get(a, "")) for a in ("name", "id")):
+        return m.group()
+    return m.group("open") + walk.secret(scrub, m.group("body"), "har-body")
 
 
 def _html_tag(tag: str, scrub: Scrubber) -> str:
