@@ -72,7 +72,9 @@ def test_json_places_lose_their_credential(body: dict[str, Any]) -> None:
     {"body": "grant_type=authorization_code&redirect_uri=%2Fcb"},
     {"persisted": base64.b64encode(json.dumps({"theme": "dark"}).encode()).decode()},
     {"jobs": {"6f1c2d3e-4b5a-4c6d-8e7f-9a0b1c2d3e4f": {"state": "RUNNING"}}},
-], ids=["pair", "settings-pair", "tuple", "relative-urls", "form-string", "base64-json", "uuid-map-key"])
+    {"statusCode": "403", "exit_code": "137", "httpCode": "404", "resultCode": "0", "errorCode": 1001},
+], ids=["pair", "settings-pair", "tuple", "relative-urls", "form-string", "base64-json", "uuid-map-key",
+        "codes-as-strings"])
 def test_json_look_alikes_are_kept(body: dict[str, Any]) -> None:
     assert json.loads(_body_out(body).split("\n")[0]) == body
 

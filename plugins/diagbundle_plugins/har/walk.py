@@ -286,7 +286,8 @@ def is_evidence(key: str, value: Any, node: dict[str, Any]) -> bool:
         return True
     if isinstance(value, list):
         return bool(value) and all(isinstance(v, str) and _word(v) for v in value)
-    return isinstance(value, str) and _word(value)
+    # a status, exit or HTTP code written as a string ("statusCode": "403") is still a number
+    return isinstance(value, str) and (_word(value) or (value.isdigit() and len(value) <= 5))
 
 
 def _word(value: str) -> bool:
