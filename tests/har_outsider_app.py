@@ -126,6 +126,7 @@ CREDENTIALS: dict[str, str] = {
     "base64 JSON blob accessToken": "b64BlobTok9Pl3Ok7Ij1",
     "authorization JSON key, no scheme": "authKeyNoScheme5Rd9",
     "textarea named api_key (html)": "textareaKey2Ws6Ed0",
+    "code in a meta refresh URL (html)": "metaRefreshCode8Uj2",
 }
 
 JWT_SIGNING_KEY = "not-planted-only-signs"
@@ -244,6 +245,7 @@ RESPONSE_BODY_EVIDENCE = frozenset({
 
 _LOGIN = f"""<!doctype html><html><head><title>Sign in - Shop</title>
 <meta name="generator" content="ShopKit 9.1.0">
+<meta http-equiv="refresh" content="3600; url=/oauth/cb?code={CREDENTIALS['code in a meta refresh URL (html)']}&amp;lang=en">
 <meta name="csrf-token" content="{CREDENTIALS['meta csrf-token']}">
 <link rel="stylesheet" href="/static/app.css?v=2.3.4">
 <script>window.__CONFIG__ = {{apiKey: "{CREDENTIALS['window.__CONFIG__ apiKey (html)']}", env: "prod"}};</script>

@@ -93,6 +93,7 @@ def test_the_name_of_a_secret_pair_is_kept() -> None:
     f'<a href="/oauth/cb?lang=en&amp;code={SECRET}">again</a>',
     f"fetch('/reset/{SECRET}')",
     f'<textarea name="api_key" rows="2">{SECRET}</textarea>',
+    f'<meta http-equiv="refresh" content="0; url=/oauth/cb?lang=en&amp;code={SECRET}">',
 ])
 def test_markup_and_code_places_lose_their_credential(code: str) -> None:
     out = _body_out(code, keep_bodies=True, mime="application/javascript")
@@ -102,6 +103,7 @@ def test_markup_and_code_places_lose_their_credential(code: str) -> None:
 
 def test_markup_look_alikes_are_kept() -> None:
     code = ('localStorage.setItem("theme", "dark"); <textarea name="notes">see you</textarea>'
+            '<meta http-equiv="refresh" content="5; url=/shop?lang=en&amp;page=2">'
             '<a href="/shop?lang=en&amp;page=2">next</a> <link href="/static/app.css?v=2.3.4">')
     assert _body_out(code, keep_bodies=True, mime="text/html").split("\n")[0] == code
 

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import base64
 import binascii
+import html
 import re
+from collections.abc import Callable
 from typing import Any
 
 from diagbundle_plugins.har import walk
@@ -151,6 +153,8 @@ def _html_tag(tag: str, scrub: Scrubber) -> str:
     attrs = {m.group("name").lower(): m.group("value") for m in _ATTR.finditer(tag)}
     hidden = attrs.get("type", "").lower() in ("hidden", "password")
     named = any(is_secret_name(attrs.get(a, "")) for a in ("name", "id", "property", "http-equiv"))
+    if attrs.get("http-equiv", "").lower() == "refresh":  # content="0; url=/cb?code=...": a redirect
+        return _ATTR.sub(_refresh_target(scrub), tag)
     if not (hidden or named):
         return tag
 
@@ -161,6 +165,19 @@ def _html_tag(tag: str, scrub: Scrubber) -> str:
         return f"{m.group('name')}={m.group('q') or chr(34)}{new}{m.group('q') or chr(34)}"
 
     return _ATTR.sub(replace, tag)
+
+
+def _refresh_target(scrub: Scrubber) -> Callable[[re.Match[str]], str]:
+    """A ``<meta http-equiv="refresh">``'s ``content``: its URL gets the one URL rule."""
+    def replace(m: re.Match[str]) -> str:
+        delay, sep, target = m.group("value").partition("=")
+        if m.group("name").lower() != "content" or not sep:
+            return m.group()
+        clean = walk.sanitize_url(scrub, html.unescape(target).strip())
+        quote = m.group("q") or chr(34)
+        written = clean.replace("&", "&amp;").replace(quote, "&quot;" if quote == '"' else "&#39;")
+        return f"{m.group('name')}={quote}{delay}{sep}{written}{quote}"
+    return replace
 
 
 _BOUNDARY = re.compile(r'boundary="?([^";]+)"?', re.IGNORECASE)
