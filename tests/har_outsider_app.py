@@ -127,6 +127,7 @@ CREDENTIALS: dict[str, str] = {
     "authorization JSON key, no scheme": "authKeyNoScheme5Rd9",
     "textarea named api_key (html)": "textareaKey2Ws6Ed0",
     "code in a meta refresh URL (html)": "metaRefreshCode8Uj2",
+    "code in a relative URL in SSE text": "sseUrlCode5Tg1Yh7",
 }
 
 JWT_SIGNING_KEY = "not-planted-only-signs"
@@ -548,7 +549,8 @@ class _App(BaseHTTPRequestHandler):
         events = [f'data: {{"type":"session","sessionToken":"{C["sse data token"]}"}}',
                   "event: ping\nid: 5",
                   'data: {"progress":50,"statusCode":200}',
-                  f"data: token={C['sse non-json data token']}"]
+                  f"data: token={C['sse non-json data token']}",
+                  f"data: redirect next=/oauth/cb?code={C['code in a relative URL in SSE text']}&lang=en"]
         data = "".join(f"{e}\n\n" for e in events).encode()
         self.close_connection = True
         _send(self, 200, data, "text/event-stream", {"Connection": "close", "Cache-Control": "no-cache"})

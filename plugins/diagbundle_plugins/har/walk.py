@@ -43,6 +43,8 @@ _URL_OR_JWT = re.compile(
     r"(?P<url>\b[A-Za-z][A-Za-z0-9+.-]{0,31}://[^\s\"'<>`\\{}|^]+)|(?P<jwt>" + JWT_PATTERN.pattern + ")"
 )
 _TRAILING = ".,;:!?)]}'"
+#: A relative URL with a query or fragment inside free text (``next=/cb?code=...``).
+_EMBEDDED_PATH = re.compile(r"(?<![\w/:.~%-])/[A-Za-z0-9._~%/-]*[?#][^\s\"'<>()\[\]{}]*")
 #: A relative URL as a whole JSON string (``/oauth/cb?code=...``): sanitized as a URL.
 _RELATIVE_URL = re.compile(r"/[^\s\\]{0,8191}")
 #: ``$token`` after ``token:`` is a variable (GraphQL, shell), not a value: the
@@ -139,10 +141,14 @@ def _plain(scrub: Scrubber, text: str) -> str:
     if "=" not in text and ":" not in text:
         return text
 
+    if "/" in text and ("?" in text or "#" in text):  # "next=/cb?code=...": the one URL rule
+        text = _EMBEDDED_PATH.sub(lambda m: sanitize_url(scrub, m.group()), text)
+
     def key_value(m: re.Match[str]) -> str:
-        if not secret_param(m.group("name")) or _VARIABLE.fullmatch(m.group("value")):
+        value = m.group("value")
+        if not secret_param(m.group("name")) or _VARIABLE.fullmatch(value):
             return m.group()
-        return m.group("name") + m.group("sep") + secret(scrub, m.group("value"), "har-text")
+        return m.group("name") + m.group("sep") + secret(scrub, value, "har-text")
 
     return _KEY_VALUE.sub(key_value, text)
 
