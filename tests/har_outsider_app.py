@@ -128,6 +128,7 @@ CREDENTIALS: dict[str, str] = {
     "textarea named api_key (html)": "textareaKey2Ws6Ed0",
     "code in a meta refresh URL (html)": "metaRefreshCode8Uj2",
     "code in a relative URL in SSE text": "sseUrlCode5Tg1Yh7",
+    "state in an absolute HTML URL (&amp;)": "absolutehrefstate",
 }
 
 JWT_SIGNING_KEY = "not-planted-only-signs"
@@ -261,6 +262,7 @@ _LOGIN = f"""<!doctype html><html><head><title>Sign in - Shop</title>
 <textarea name="api_key" readonly>{CREDENTIALS['textarea named api_key (html)']}</textarea>
 <a href="/download?token={CREDENTIALS['download token= in HTML link']}">invoice</a>
 <a href="/oauth/cb?lang=en&amp;code={CREDENTIALS['code in an HTML href (&amp;)']}">again</a>
+<a href="https://sso.shop.test/cb?lang=en&amp;state={CREDENTIALS['state in an absolute HTML URL (&amp;)']}">sso</a>
 <button id="go" type="submit">Sign in</button></form></body></html>"""
 
 _JS = f"""/* vendors chunk */

@@ -95,6 +95,7 @@ def test_the_name_of_a_secret_pair_is_kept() -> None:
     f'<textarea name="api_key" rows="2">{SECRET}</textarea>',
     f'<meta http-equiv="refresh" content="0; url=/oauth/cb?lang=en&amp;code={SECRET}">',
     f"Redirecting: next=/oauth/cb?code={SECRET}",
+    f'<a href="https://app.test/cb?lang=en&amp;state={SECRET}">in</a>',
 ])
 def test_markup_and_code_places_lose_their_credential(code: str) -> None:
     out = _body_out(code, keep_bodies=True, mime="application/javascript")

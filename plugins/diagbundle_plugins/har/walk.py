@@ -409,16 +409,17 @@ def sanitize_query(scrub: Scrubber, query: str, kind: str, sep: str = "&") -> st
     for i, pair in enumerate(pairs):
         raw_name, eq, raw_value = pair.partition("=")
         name = unquote_plus(raw_name)
+        judged = name[4:] if name.startswith("amp;") else name  # "&amp;code=": a URL written in HTML
         if not eq:
             # A bare value (``?abc``) is judged by itself.
             new = value(scrub, name, kind)
             pairs[i] = raw_name if new == name else urls.encode(new)
             continue
         decoded = unquote_plus(raw_value)
-        if name.lower() in TRACE_PARAMS:  # a request or trace ID: evidence, global rules only
+        if judged.lower() in TRACE_PARAMS:  # a request or trace ID: evidence, global rules only
             cleaned = scrub.redact(decoded)
             new_value = raw_value if cleaned == decoded else urls.encode(cleaned)
-        elif decoded and secret_param(name):
+        elif decoded and secret_param(judged):
             new_value = urls.encode_tag(secret(scrub, decoded, kind))
         else:
             cleaned = value(scrub, decoded, kind)
