@@ -186,6 +186,8 @@ EVIDENCE: dict[str, str] = {
     "graphql query text": "mutation Login($password: String!, $otp: String) { login(password: $password, "
                           "otp: $otp) { token expiresIn } }",
     "graphql operationName": '"operationName":"Login"',
+    "graphql printed query": "mutation SignUp($password: String!, $otp: String, $first: Int = 10) {\n"
+                             "  signUp(input: {password: $password, otp: $otp}) {\n    token\n  }\n}",
     # headers
     "x-request-id": "req_7Hq2Lk9Xz4Mn1Bv6",
     "cf-ray": "8a1b2c3d4e5f6a7b-FRA",
@@ -297,6 +299,10 @@ async function run(c) {
     variables: {password: c.gqlPw, otp: '771204'}})});
   await j('/graphql', {method: 'POST', headers: JSONH, body: JSON.stringify({
     query: '{ viewer(token: "' + c.gqlLit + '") { orders { id } } }'})});
+  await j('/graphql', {method: 'POST', headers: JSONH, body: JSON.stringify({operationName: 'SignUp',
+    query: 'mutation SignUp($password: String!, $otp: String, $first: Int = 10) {\\n' +
+           '  signUp(input: {password: $password, otp: $otp}) {\\n    token\\n  }\\n}',
+    variables: {password: c.gqlPw, otp: '771204'}})});
   await j('/graphql?query=' + encodeURIComponent('query Q($t: String!) { me(t: $t) { id } }') +
           '&variables=' + encodeURIComponent(JSON.stringify({token: c.gqlGet})));
   await j('/api/account', {method: 'PUT', headers: JSONH, body: JSON.stringify({

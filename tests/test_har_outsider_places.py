@@ -123,13 +123,16 @@ def _redact(tmp_path: Path, *entries: dict[str, Any]) -> list[dict[str, Any]]:
 def test_graphql_syntax_is_kept_and_literals_are_not(tmp_path: Path) -> None:
     kept = ("mutation Login($password: String!, $otp: String) "
             "{ login(password: $password, otp: $otp) { token expiresIn } }")
+    printed = ("mutation Login($password: String!, $otp: String, $first: Int = 10) {\n"
+               "  login(input: {password: $password, otp: $otp}) {\n    token\n  }\n}\n")
     judged = {f'{{ viewer(token: "{SECRET}") {{ id }} }}': SECRET,
               f"query ($password: {SECRET}) {{ me {{ id }} }}": SECRET,  # a token where a type goes
               "{ login(otp: $other) { id } }": "$other"}  # not the variable of its own name
     entries = [entry(post={"mimeType": "application/json", "text": json.dumps({"query": q})})
-               for q in [kept, *judged]]
+               for q in [kept, printed, *judged]]
     out = [json.loads(e["request"]["postData"]["text"])["query"] for e in _redact(tmp_path, *entries)]
-    assert out[0] == kept
+    assert out[:2] == [kept, printed]
+    out = out[1:]
     assert [value in q for q, value in zip(out[1:], judged.values(), strict=True)] == [False] * 3, out
 
 

@@ -11,11 +11,13 @@ trusted (the same text could come from anywhere):
 - a variable list right after ``query``/``mutation``/``subscription`` (and an
   optional operation name) holding only ``$name: Type`` items, where a type
   is a GraphQL type reference (``String``, ``[ID!]!``) and reads as a name, not
-  a token: a default value, which could be a literal secret, keeps it from
-  being vouched for;
-- an argument list holding only ``name: $name`` items, each passing on the
-  variable of its own name (``otp: $otp``), so a literal such as
-  ``password: $ecret`` is still judged by the rules.
+  a token, with at most a number, boolean, ``null`` or upper-case enum value as
+  its default: a string default, which could be a literal secret, keeps the
+  list from being vouched for;
+- an argument list, or an input object (``login(input: {password: $password})``),
+  holding only ``name: $name`` items, each passing on the variable of its own
+  name (``otp: $otp``), so a literal such as ``password: $ecret`` is still
+  judged by the rules.
 
 String literals (``login(token: "...")``) are never vouched for.
 """
@@ -31,7 +33,9 @@ from diagbundle_plugins.har.entropy import looks_like_token
 _SEP = r"(?:[ \t,]|\\[nrt])"
 _NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 _TYPE = r"\[?[ \t]*[A-Z][A-Za-z0-9_]*!?[ \t]*\]?!?"
-_DECLARATION = rf"\${_NAME}[ \t]*:[ \t]*{_TYPE}"
+#: A default value that cannot hide a secret: a number, a boolean, null, an upper-case enum value.
+_DEFAULT = r"(?:[ \t]*=[ \t]*(?:-?[0-9]+(?:\.[0-9]+)?|true|false|null|[A-Z][A-Z0-9_]*))?"
+_DECLARATION = rf"\${_NAME}[ \t]*:[ \t]*{_TYPE}{_DEFAULT}"
 _ARGUMENT = re.compile(rf"({_NAME})[ \t]*:[ \t]*\$({_NAME})")
 
 _TYPE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -67,5 +71,26 @@ ARGUMENT_LIST = Rule(
     kind="keep", validate=_same_names, trigger=r"[a-z0-9_][ \t]*:[ \t]*\$[a-z_][a-z0-9_]*[ \t]*[,)\\]",
 )
 
+INPUT_OBJECT = Rule(
+    "har-graphql-input",
+    rf":[ \t]*\{{{_SEP}*{_NAME}[ \t]*:[ \t]*\${_NAME}(?:{_SEP}+{_NAME}[ \t]*:[ \t]*\${_NAME})*{_SEP}*\}}",
+    kind="keep", validate=lambda text: _same_names(text.replace("{", "(", 1)[:-1] + ")"),
+    trigger=r"[a-z0-9_][ \t]*:[ \t]*\$[a-z_][a-z0-9_]*[ \t]*[,}\\]",
+)
+
+_TYPE_REFERENCE = re.compile(_TYPE)
+
+
+def is_declaration(separator: str, value: str) -> bool:
+    """``$password: String!`` once the ``$`` is seen: a ``:`` and a type reference, not a token.
+
+    For the sanitizer's own ``key: value`` pass over text that holds a query
+    (a multi-line query is judged decoded, line by line, where the variable
+    list may not sit next to its operation keyword).
+    """
+    return (separator.strip() == ":" and _TYPE_REFERENCE.fullmatch(value) is not None
+            and not looks_like_token(value.strip("[]!")))
+
+
 #: Registered through ``diagbundle_register_redaction_rules``.
-GRAPHQL_SYNTAX = (VARIABLE_LIST, ARGUMENT_LIST)
+GRAPHQL_SYNTAX = (VARIABLE_LIST, ARGUMENT_LIST, INPUT_OBJECT)

@@ -22,7 +22,7 @@ from collections import Counter
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, unquote_plus
 
-from diagbundle_plugins.har import base64json, jsondoc, pairs, urls
+from diagbundle_plugins.har import base64json, graphql, jsondoc, pairs, urls
 from diagbundle_plugins.har.entropy import is_plain_word, looks_like_token
 from diagbundle_plugins.har.jwt import JWT_PATTERN, defang, is_jwt
 from diagbundle_plugins.har.names import (
@@ -148,6 +148,8 @@ def _plain(scrub: Scrubber, text: str) -> str:
         value = m.group("value")
         if not secret_param(m.group("name")) or _VARIABLE.fullmatch(value):
             return m.group()
+        if m.string[m.start() - 1 : m.start()] == "$" and graphql.is_declaration(m.group("sep"), value):
+            return m.group()  # "$password: String!": a GraphQL variable declared with its type
         return m.group("name") + m.group("sep") + secret(scrub, value, "har-text")
 
     return _KEY_VALUE.sub(key_value, text)
