@@ -339,6 +339,7 @@ async function run(c) {
   await j('/api/slow');
   await j('/shop-bucket/private/data.csv');
   await j('/maintenance');
+  await j('/api/upstream');
   const mp = '--realBoundary42\\r\\nContent-Disposition: form-data; name="api_token"\\r\\n\\r\\n' + c.mpField +
     '\\r\\n--realBoundary42\\r\\nContent-Disposition: form-data; name="notes"\\r\\n\\r\\nplain note' +
     '\\r\\n--realBoundary42\\r\\nContent-Disposition: form-data; name="cfg"; filename="settings.ini"\\r\\n' +
@@ -543,6 +544,9 @@ class _App(BaseHTTPRequestHandler):
         elif path == "/maintenance":
             _send(self, 503, b"<html><head><title>503 Service Unavailable</title></head>"
                   b"<body>back soon</body></html>", "text/html", {"Retry-After": "120"})
+        elif path == "/api/upstream":
+            _send(self, 503, b"upstream connect error or disconnect/reset before headers. "
+                  b"reset reason: connection failure", "text/plain", {"x-envoy-upstream-service-time": "3"})
         elif path == "/events":
             self._events()
         elif path == "/ws":

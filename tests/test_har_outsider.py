@@ -107,7 +107,7 @@ def test_findings_failed_requests(outputs: dict[str, dict[str, str]], mode: str)
     assert failed["/api/cors"]["reason"] == "cors"
     # the iframe's navigation to myapp:// is aborted by the browser (no handler for the scheme)
     assert (failed["/"]["reason"], failed["/"]["browser_error"]) == ("aborted", "net::ERR_ABORTED")
-    assert found["failed"]["total"] == len(found["failed"]["requests"]) == 11
+    assert found["failed"]["total"] == len(found["failed"]["requests"]) == 12
     ids = {i["name"]: i["value"] for i in failed["/shop-bucket/private/data.csv"]["ids"]}
     assert ids == {"x-amz-request-id": EVIDENCE["x-amz-request-id"], "x-amz-id-2": EVIDENCE["x-amz-id-2"]}
     if mode == "omit":
@@ -122,6 +122,8 @@ def test_findings_failed_requests(outputs: dict[str, dict[str, str]], mode: str)
         "/api/signup": ("body.email: field required", None),
         "/shop-bucket/private/data.csv": ("Access Denied", "AccessDenied"),
         "/maintenance": ("503 Service Unavailable", None),
+        "/api/upstream": ("upstream connect error or disconnect/reset before headers. reset reason: "
+                          "connection failure", None),
         "/down": (None, None), "/api/cors": (None, None), "/": (None, None),
     }
     # the IDs an error body states, next to those of its headers
@@ -157,7 +159,7 @@ def test_summary_section(outputs: dict[str, dict[str, str]]) -> None:
     summary = outputs["collect"]["summary.md"]
     section = summary[summary.index("`har/embed.har`"):]
     assert "browser: chromium " in section and "HAR by Playwright" in section
-    assert "failed requests: 11 of " in section
+    assert "failed requests: 12 of " in section
     assert "`GET 127.0.0.1:" in section and "/api/models/gpt-x` 404" in section
     assert "`model_not_found`: `The model 'gpt-x' does not exist`" in section
     assert "/shop-bucket/private/data.csv` 403" in section and "`Access Denied`" in section

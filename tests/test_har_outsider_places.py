@@ -156,6 +156,8 @@ def test_rate_limit_values_are_kept_and_tokens_are_not(tmp_path: Path) -> None:
      ("Bad & wrong", "soap:Client")),
     ('{"type": "https://shop.test/problems/internal", "title": "Internal Server Error", "status": 500, '
      '"detail": "timeout"}', ("Internal Server Error: timeout", None)),
+    ("\nupstream connect error or disconnect/reset before headers. reset reason: connection failure\n",
+     ("upstream connect error or disconnect/reset before headers. reset reason: connection failure", None)),
 ])
 def test_error_messages_from_xml_and_problem_documents(text: str, expected: tuple[str, str | None]) -> None:
     assert messages.from_body(text) == expected

@@ -4,7 +4,8 @@ APIs put it in a handful of places: ``{"error": {"message": ..., "code": ...}}``
 (OpenAI, Google), ``{"detail": ...}`` (FastAPI, RFC 7807 with ``title``),
 ``{"message": ...}``, ``{"errors": [...]}`` (GraphQL, JSON:API, Rails) and
 ``error_description`` (OAuth); an XML error (S3, Azure Storage, most SOAP-era
-APIs) its ``<Code>`` and ``<Message>``; an HTML error page has its ``<title>``. The
+APIs) its ``<Code>`` and ``<Message>``; an HTML error page has its ``<title>``;
+a short plain-text body (a proxy's ``upstream connect error ...``) its first line. The
 text given here has already been sanitized, so what comes out is as redacted
 as the HAR itself.
 """
@@ -22,6 +23,8 @@ from typing import Any
 MAX_MESSAGE = 300
 #: Bodies parsed for a message at most this long (a failed response is small).
 MAX_BODY = 256 * 1024
+#: A plain-text error body at most this long gives its first line as the message.
+MAX_PLAIN = 2000
 _TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 _SPACE = re.compile(r"\s+")
 #: ``<Code>AccessDenied</Code>``, ``<Message>...</Message>`` (any namespace prefix, any case).
@@ -53,7 +56,7 @@ def html_title(text: str) -> str | None:
 
 
 def from_body(text: str) -> tuple[str | None, str | None]:
-    """``(message, code)`` from a sanitized body: JSON first, then an HTML title."""
+    """``(message, code)`` from a sanitized body: JSON, an HTML title, an XML error, short text."""
     stripped = text.lstrip()
     if stripped[:1] in "{[":
         try:
@@ -65,6 +68,9 @@ def from_body(text: str) -> tuple[str | None, str | None]:
     if "<" in text:
         title = html_title(text)
         return (title, None) if title is not None else xml_error(text)
+    if len(stripped) <= MAX_PLAIN:  # Envoy's "upstream connect error or disconnect/reset ..."
+        line = next((line.strip() for line in stripped.splitlines() if line.strip()), "")
+        return (_short(line) if line else None), None
     return None, None
 
 
