@@ -22,7 +22,7 @@ from collections import Counter
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, unquote_plus
 
-from diagbundle_plugins.har import base64json, graphql, jsondoc, pairs, urls
+from diagbundle_plugins.har import base64json, graphql, jsondoc, urls
 from diagbundle_plugins.har.entropy import is_plain_word, looks_like_token
 from diagbundle_plugins.har.jwt import JWT_PATTERN, defang, is_jwt
 from diagbundle_plugins.har.names import (
@@ -34,6 +34,7 @@ from diagbundle_plugins.har.names import (
     json_key_may_be_evidence,
     secret_param,
 )
+from diagbundle_plugins.har.pairs import pair_fields, secret_tuple
 
 if TYPE_CHECKING:
     from diagbundle_plugins.har.scrubber import Scrubber
@@ -202,7 +203,7 @@ def json_value(scrub: Scrubber, node: Any, kind: str, depth: int) -> Any:
     if kind_of is str:
         return _json_string(scrub, node, depth)
     if kind_of is dict:
-        if ("value" in node or "Value" in node) and (pair := pairs.pair_fields(node)) is not None:
+        if ("value" in node or "Value" in node) and (pair := pair_fields(node)) is not None:
             return _pair(scrub, node, pair, kind, depth)
         out = {}
         secret_names = _SECRET_NAMES
@@ -229,7 +230,7 @@ def json_value(scrub: Scrubber, node: Any, kind: str, depth: int) -> Any:
                 out[key] = item
         return out
     if kind_of is list:
-        if len(node) == 2 and pairs.secret_tuple(node):  # ["X-Api-Key", "..."]
+        if len(node) == 2 and secret_tuple(node):  # ["X-Api-Key", "..."]
             return [node[0], secret(scrub, node[1], kind)]
         items = []
         for item in node:
@@ -246,7 +247,8 @@ def json_value(scrub: Scrubber, node: Any, kind: str, depth: int) -> Any:
 
 def _pair(scrub: Scrubber, node: dict[str, Any], fields: tuple[str, str, bool], kind: str,
           depth: int) -> Any:
-    """A name/value pair (:mod:`.pairs`): its name kept, its value replaced if the name is secret."""
+    """A name/value pair (see :mod:`~diagbundle_plugins.har.pairs`): its name kept, its value
+    replaced if the name is secret."""
     name_field, value_field, is_secret = fields
     rest = json_value(scrub, {k: v for k, v in node.items() if k != name_field}, kind, depth)
     if is_secret:
