@@ -129,6 +129,7 @@ CREDENTIALS: dict[str, str] = {
     "code in a meta refresh URL (html)": "metaRefreshCode8Uj2",
     "code in a relative URL in SSE text": "sseUrlCode5Tg1Yh7",
     "state in an absolute HTML URL (&amp;)": "absolutehrefstate",
+    "websocket subprotocol after Bearer": "wsShort9Tk",
 }
 
 JWT_SIGNING_KEY = "not-planted-only-signs"
@@ -360,7 +361,7 @@ async function run(c) {
     setTimeout(() => { es.close(); done(); }, 3000);
   });
   await new Promise((done) => {
-    const ws = new WebSocket(c.ws, ['graphql-transport-ws', c.wsProto]);
+    const ws = new WebSocket(c.ws, ['graphql-transport-ws', c.wsProto, 'Bearer', c.wsShort]);
     ws.onopen = () => ws.send(JSON.stringify({type: 'connection_init', payload: {authToken: c.wsInit}}));
     let n = 0;
     ws.onmessage = () => { n += 1; if (n === 2) ws.close(); };
@@ -650,7 +651,7 @@ def record(har_paths: dict[str, Path]) -> None:
             "webId": C["STS WebIdentityToken (form)"], "soapPw": C["SOAP wsse:Password (xml)"],
             "tupleKey": C["two-string header list X-Api-Key"], "authKey": C["authorization JSON key, no scheme"],
             "formCode": C["form string in JSON: code"], "formState": C["form string in JSON: state"],
-            "b64Tok": C["base64 JSON blob accessToken"]}
+            "b64Tok": C["base64 JSON blob accessToken"], "wsShort": C["websocket subprotocol after Bearer"]}
     try:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, timeout=30_000)

@@ -170,3 +170,17 @@ def test_ids_an_error_body_states() -> None:
                                                   ("requestId", "r-1")]
     assert messages.body_ids("<Error><RequestId>4442587FB7D0A2F9</RequestId></Error>") == [
         ("RequestId", "4442587FB7D0A2F9")]
+
+
+@pytest.mark.parametrize(("protocols", "kept"), [
+    ("graphql-transport-ws, Bearer, abc123xyz", ["graphql-transport-ws", "Bearer"]),
+    ("access_token, shorttok9", ["access_token"]),
+    ("chat.v2, graphql-ws", ["chat.v2", "graphql-ws"]),
+])
+def test_websocket_subprotocol_announced_credentials(protocols: str, kept: list[str]) -> None:
+    header = {"name": "Sec-WebSocket-Protocol", "value": protocols}
+    out, _, _ = sanitize_bytes(har(entry(req_headers=[header])))
+    value = json.loads(out)["log"]["entries"][0]["request"]["headers"][0]["value"]
+    items = value.split(", ")
+    assert [i for i in items if not i.startswith("<secret-")] == kept
+    assert len(items) == len(protocols.split(", "))

@@ -152,7 +152,7 @@ def header_value(name: str, value: str, scrub: Scrubber) -> str:
         return "\n".join(", ".join(_set_cookie(cookie, scrub) for cookie in _JOINED_COOKIES.split(line))
                          for line in value.split("\n"))
     if lower == "sec-websocket-protocol":
-        return ", ".join(_subprotocol(item.strip(), scrub) for item in value.split(","))
+        return _subprotocols(value, scrub)
     if lower in ("authorization", "proxy-authorization"):
         return _authorization(value, scrub)
     if lower == ":path":
@@ -180,6 +180,23 @@ def header_value(name: str, value: str, scrub: Scrubber) -> str:
 _JOINED_COOKIES = re.compile(r",\s*(?=[!#$%&'*+\-.^_`|~0-9A-Za-z]+=)")
 #: A WebSocket subprotocol name (``chat.v2``, ``graphql-transport-ws``), not a token.
 _SUBPROTOCOL = re.compile(r"[A-Za-z][A-Za-z0-9._-]{0,39}")
+
+
+#: Subprotocol items that announce the credential in the next one (``Bearer, <token>``).
+_AUTH_SCHEMES = frozenset({"bearer", "basic", "token", "auth", "authorization", "access_token", "jwt"})
+
+
+def _subprotocols(value: str, scrub: Scrubber) -> str:
+    """``chat.v2, <token>``: names stay; a token, or whatever follows ``Bearer``/``access_token``, goes."""
+    items = [item.strip() for item in value.split(",")]
+    out: list[str] = []
+    for i, item in enumerate(items):
+        announced = i > 0 and (items[i - 1].lower() in _AUTH_SCHEMES or is_secret_name(items[i - 1]))
+        if announced and item:
+            out.append(walk.secret(scrub, item, "har-header"))
+        else:  # the scheme word itself (``Bearer``, ``access_token``) is a name
+            out.append(item if item.lower() in _AUTH_SCHEMES else _subprotocol(item, scrub))
+    return ", ".join(out)
 
 
 def _subprotocol(item: str, scrub: Scrubber) -> str:
