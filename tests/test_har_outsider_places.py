@@ -184,3 +184,18 @@ def test_websocket_subprotocol_announced_credentials(protocols: str, kept: list[
     items = value.split(", ")
     assert [i for i in items if not i.startswith("<secret-")] == kept
     assert len(items) == len(protocols.split(", "))
+
+
+@pytest.mark.parametrize("disposition", ['form-data; name="password"', "form-data; name=password",
+                                         "form-data; name=password; filename*=utf-8''x"])
+def test_multipart_part_names_quoted_or_not(disposition: str) -> None:
+    body = f"--b1\r\nContent-Disposition: {disposition}\r\n\r\nhunter two\r\n--b1--\r\n"
+    out = _body_out(body, mime="multipart/form-data; boundary=b1")
+    assert "hunter two" not in out
+
+
+def test_multipart_extended_filename_is_a_file() -> None:
+    body = ("--b1\r\nContent-Disposition: form-data; name=\"doc\"; filename*=utf-8''notes.txt\r\n"
+            "Content-Type: text/plain\r\n\r\nmy diary\r\n--b1--\r\n")
+    out = _body_out(body, mime="multipart/form-data; boundary=b1")
+    assert "my diary" not in out and "[file content dropped by diagbundle]" in out

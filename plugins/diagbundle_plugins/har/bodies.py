@@ -181,7 +181,8 @@ def _refresh_target(scrub: Scrubber) -> Callable[[re.Match[str]], str]:
 
 
 _BOUNDARY = re.compile(r'boundary="?([^";]+)"?', re.IGNORECASE)
-_PART_NAME = re.compile(r'\bname="([^"]*)"', re.IGNORECASE)
+#: A part's ``name``, quoted or not (``name=password``: some clients leave the quotes out).
+_PART_NAME = re.compile(r'(?<![\w*])name="?([^";\r\n]*)"?', re.IGNORECASE)
 
 
 def _multipart(text: str, mime: str, scrub: Scrubber) -> str:
@@ -209,7 +210,7 @@ def _multipart(text: str, mime: str, scrub: Scrubber) -> str:
         ending = body[len(body.rstrip("\r\n")):]
         content = body[: len(body) - len(ending)]
         name_m = _PART_NAME.search(head)
-        if "filename=" in head.lower():
+        if re.search(r"\bfilename\*?=", head, re.IGNORECASE):  # filename*= (RFC 5987) too
             scrub.counts["har-body-dropped"] += 1
             content = "[file content dropped by diagbundle]"
         elif name_m and secret_param(name_m.group(1)):
