@@ -47,10 +47,12 @@ def _body_out(body: Any, *, keep_bodies: bool = False, mime: str = "application/
     {"body": f"grant_type=authorization_code&code={SECRET}&state=abc"},
     {"devices": {SECRET + "Qw9": {"os": "Linux"}}},
     {"persisted": base64.b64encode(json.dumps({"accessToken": SECRET}).encode()).decode()},
+    {"Key": f"exports/{SECRET}8f14e45f/data.csv"},
     {"persisted": base64.urlsafe_b64encode(json.dumps({"accessToken": SECRET}).encode()).decode()
      .rstrip("=")},
 ], ids=["pair", "postman-pair", "ssm-pair", "tuple", "authorization-key", "relative-url-query",
-        "relative-url-path", "form-string", "token-map-key", "base64-json", "base64url-json"])
+        "relative-url-path", "form-string", "token-map-key", "base64-json", "s3-key-with-token",
+        "base64url-json"])
 def test_json_places_lose_their_credential(body: dict[str, Any]) -> None:
     out = _body_out(body)
     assert SECRET not in out
@@ -73,8 +75,9 @@ def test_json_places_lose_their_credential(body: dict[str, Any]) -> None:
     {"persisted": base64.b64encode(json.dumps({"theme": "dark"}).encode()).decode()},
     {"jobs": {"6f1c2d3e-4b5a-4c6d-8e7f-9a0b1c2d3e4f": {"state": "RUNNING"}}},
     {"statusCode": "403", "exit_code": "137", "httpCode": "404", "resultCode": "0", "errorCode": 1001},
+    {"Contents": [{"Key": "uploads/2024/05/8f14e45fceea167a5a36dedd4bea2543.png"}]},
 ], ids=["pair", "settings-pair", "tuple", "relative-urls", "form-string", "base64-json", "uuid-map-key",
-        "codes-as-strings"])
+        "codes-as-strings", "s3-key-by-digest"])
 def test_json_look_alikes_are_kept(body: dict[str, Any]) -> None:
     assert json.loads(_body_out(body).split("\n")[0]) == body
 

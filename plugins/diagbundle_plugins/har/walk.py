@@ -70,6 +70,8 @@ _SECRET_NAMES_MAX = 100_000
 #: A value that reads as a name, not a credential: ``model_not_found``, ``RUNNING``, ``Bearer``.
 _IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9_.:-]{0,63}")
 _LETTERS = re.compile(r"[A-Za-z][A-Za-z_.-]{0,63}")
+#: The last segment of a path named by its digest: ``<md5|sha1|sha256>.<extension>``.
+_DIGEST_FILE = re.compile(r"(?:^|/)([0-9a-f]{32}|[0-9a-f]{40}|[0-9a-f]{64})\.[A-Za-z0-9]{1,8}$")
 #: Keys of an object that reads as an error report (so its ``code`` is an error code).
 _ERROR_KEYS = frozenset({"message", "error", "errors", "detail", "type", "msg", "description", "title",
                          "status", "error_description", "reason", "errorMessage"})
@@ -290,8 +292,11 @@ def is_evidence(key: str, value: Any, node: dict[str, Any]) -> bool:
                     and not looks_like_token(value))
         return _LETTERS.fullmatch(value) is not None and not looks_like_token(value)
     if lowered in JSON_PATH_KEYS:
+        # a content-addressed file name (uploads/<md5>.png) is a name; any other token part is not
+        named = _DIGEST_FILE.search(value) if isinstance(value, str) else None
         return (isinstance(value, str) and ("/" in value or "." in value) and len(value) <= 1024
-                and not any(looks_like_token(part) for part in re.split(r"[/.]", value)))
+                and not any(looks_like_token(part) for part in re.split(r"[/.]", value)
+                            if named is None or part != named.group(1)))
     if isinstance(value, (int, float)):
         return True
     if isinstance(value, list):
