@@ -10,7 +10,9 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from diagbundle_plugins.har.graphql import GRAPHQL_SYNTAX
 from diagbundle_plugins.har.jwt import DEFANGED_JWT
+from diagbundle_plugins.har.ratelimit import RATE_LIMIT_PAIR
 from diagbundle_plugins.har.scrubber import Scrubber
 from diagbundle_plugins.har.stream import sanitize_har
 
@@ -25,6 +27,8 @@ def har_redactor(**options: Any) -> Redactor:
     """A redactor as a bundle builds it: with the rule the HAR plugin registers."""
     redactor = Redactor(**options)
     redactor.add_rule(DEFANGED_JWT)
+    for rule in (*GRAPHQL_SYNTAX, RATE_LIMIT_PAIR):
+        redactor.add_rule(rule)
     return redactor
 
 

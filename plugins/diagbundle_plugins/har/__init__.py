@@ -13,11 +13,13 @@ from diagbundle import CliOption, Collector, Format, Rule, hookimpl
 from diagbundle_plugins.har import netlog_collector
 from diagbundle_plugins.har.collector import check, collect, plan
 from diagbundle_plugins.har.format import HAR_FORMAT
+from diagbundle_plugins.har.graphql import GRAPHQL_SYNTAX
 from diagbundle_plugins.har.jwt import DEFANGED_JWT
 from diagbundle_plugins.har.netlog_collector import NETLOG_FORMAT
+from diagbundle_plugins.har.ratelimit import RATE_LIMIT_PAIR
 from diagbundle_plugins.har.stream import sanitize_har
 
-__all__ = ["DEFANGED_JWT", "HAR_FORMAT", "NETLOG_FORMAT", "sanitize_har"]
+__all__ = ["DEFANGED_JWT", "GRAPHQL_SYNTAX", "HAR_FORMAT", "NETLOG_FORMAT", "RATE_LIMIT_PAIR", "sanitize_har"]
 
 
 @hookimpl
@@ -30,6 +32,10 @@ def diagbundle_register_formats(register: Callable[[Format], None]) -> None:
 def diagbundle_register_redaction_rules(register: Callable[[Rule], None]) -> None:
     # The JWTs this plugin defangs are kept by the bundle's text pass (and no other JWT).
     register(DEFANGED_JWT)
+    # GraphQL variable declarations and references are kept as syntax (see graphql.py).
+    # So are rate-limit counts and durations (see ratelimit.py).
+    for rule in (*GRAPHQL_SYNTAX, RATE_LIMIT_PAIR):
+        register(rule)
 
 
 @hookimpl

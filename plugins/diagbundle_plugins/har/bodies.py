@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import base64
 import binascii
+import html
 import re
+from collections.abc import Callable
 from typing import Any
 
 from diagbundle_plugins.har import walk
@@ -34,7 +36,18 @@ _BINARY = frozenset({
     "application/cbor", "application/x-shockwave-flash", "application/ogg",
 })
 _HTML_TAG = re.compile(r"<(?:input|meta)\b[^>]{0,2048}>", re.IGNORECASE)
+#: A ``<textarea name="api_key">...</textarea>``: its content is its value.
+_TEXTAREA = re.compile(r"(?P<open><textarea\b(?P<attrs>[^>]{0,2048})>)(?P<body>[^<]{1,65536})(?=</textarea)",
+                       re.IGNORECASE)
 _ATTR = re.compile(r"""(?P<name>[\w:-]+)\s*=\s*(?P<q>["']?)(?P<value>(?(q)[^"']*|[^\s>]*))(?P=q)""")
+#: A call whose first string argument names the second: ``localStorage.setItem("authToken", "...")``,
+#: ``xhr.setRequestHeader("X-Api-Key", "...")``, ``Cookies.set('sid', '...')``, ``form.append(...)``.
+_NAMED_ARGUMENT = re.compile(
+    r"""\((?P<head>\s*(?P<q>["'`])(?P<name>[A-Za-z_$@:.-][\w$@:.-]{0,99})(?P=q)\s*,\s*)"""
+    r"""(?P<q2>["'`])(?P<value>(?:[^"'`\\\r\n]|\\.){1,4096})(?P=q2)"""
+)
+#: A quoted relative URL in markup or code (``href="/cb?code=..."``, ``fetch('/reset/<token>')``).
+_QUOTED_PATH = re.compile(r"""(?P<q>["'`])(?P<url>/[^"'`\s<>\\]{1,4096})(?P=q)""")
 _GRAPHQL_ARG = re.compile(r'(?P<name>\w+)(?P<sep>\s*:\s*)"(?P<value>(?:[^"\\]|\\.)*)"')
 
 
@@ -75,8 +88,13 @@ def sanitize_body(text: str, mime_raw: Any, scrub: Scrubber) -> str:
         return "\n".join(_event_line(line, scrub) for line in text.split("\n"))
     if kind == "multipart":
         return _multipart(text, mime_raw if isinstance(mime_raw, str) else "", scrub)
+    if kind in ("markup", "text"):
+        if "(" in text:
+            text = _NAMED_ARGUMENT.sub(lambda m: _named_argument(m, scrub), text)
+        text = _QUOTED_PATH.sub(lambda m: _quoted_path(m, scrub), text)
     if kind == "markup":
         text = _HTML_TAG.sub(lambda m: _html_tag(m.group(), scrub), text)
+        text = _TEXTAREA.sub(lambda m: _textarea(m, scrub), text)
     elif "query" in text and "{" in text:
         text = _GRAPHQL_ARG.sub(lambda m: _graphql_arg(m, scrub), text)
     return walk.free_text(scrub, text)
@@ -99,10 +117,35 @@ def _json_line(line: str, scrub: Scrubber) -> str:
     return nested if nested is not None else walk.free_text(scrub, line)
 
 
+def _quoted_path(m: re.Match[str], scrub: Scrubber) -> str:
+    """A quoted relative URL: the one URL rule (``&amp;`` read as ``&`` in HTML, written back)."""
+    url = m.group("url")
+    clean = walk.sanitize_url(scrub, url.replace("&amp;", "&"))
+    if "&amp;" in url:
+        clean = clean.replace("&", "&amp;")
+    return m.group("q") + clean + m.group("q")
+
+
+def _named_argument(m: re.Match[str], scrub: Scrubber) -> str:
+    """``setItem("authToken", "<value>")``: the value goes when the name names a credential."""
+    if not secret_param(m.group("name")):
+        return m.group()
+    new = walk.secret(scrub, m.group("value"), "har-body")
+    return f"({m.group('head')}{m.group('q2')}{new}{m.group('q2')}"
+
+
 def _graphql_arg(m: re.Match[str], scrub: Scrubber) -> str:
     if not secret_param(m.group("name")):
         return m.group()
     return f'{m.group("name")}{m.group("sep")}"{walk.secret(scrub, m.group("value"), "har-body")}"'
+
+
+def _textarea(m: re.Match[str], scrub: Scrubber) -> str:
+    """A secret-named ``<textarea>`` loses its content, like an ``<input>`` its value."""
+    attrs = {a.group("name").lower(): a.group("value") for a in _ATTR.finditer(m.group("attrs"))}
+    if not any(is_secret_name(attrs.get(a, "")) for a in ("name", "id")):
+        return m.group()
+    return m.group("open") + walk.secret(scrub, m.group("body"), "har-body")
 
 
 def _html_tag(tag: str, scrub: Scrubber) -> str:
@@ -110,6 +153,8 @@ def _html_tag(tag: str, scrub: Scrubber) -> str:
     attrs = {m.group("name").lower(): m.group("value") for m in _ATTR.finditer(tag)}
     hidden = attrs.get("type", "").lower() in ("hidden", "password")
     named = any(is_secret_name(attrs.get(a, "")) for a in ("name", "id", "property", "http-equiv"))
+    if attrs.get("http-equiv", "").lower() == "refresh":  # content="0; url=/cb?code=...": a redirect
+        return _ATTR.sub(_refresh_target(scrub), tag)
     if not (hidden or named):
         return tag
 
@@ -122,8 +167,22 @@ def _html_tag(tag: str, scrub: Scrubber) -> str:
     return _ATTR.sub(replace, tag)
 
 
+def _refresh_target(scrub: Scrubber) -> Callable[[re.Match[str]], str]:
+    """A ``<meta http-equiv="refresh">``'s ``content``: its URL gets the one URL rule."""
+    def replace(m: re.Match[str]) -> str:
+        delay, sep, target = m.group("value").partition("=")
+        if m.group("name").lower() != "content" or not sep:
+            return m.group()
+        clean = walk.sanitize_url(scrub, html.unescape(target).strip())
+        quote = m.group("q") or chr(34)
+        written = clean.replace("&", "&amp;").replace(quote, "&quot;" if quote == '"' else "&#39;")
+        return f"{m.group('name')}={quote}{delay}{sep}{written}{quote}"
+    return replace
+
+
 _BOUNDARY = re.compile(r'boundary="?([^";]+)"?', re.IGNORECASE)
-_PART_NAME = re.compile(r'\bname="([^"]*)"', re.IGNORECASE)
+#: A part's ``name``, quoted or not (``name=password``: some clients leave the quotes out).
+_PART_NAME = re.compile(r'(?<![\w*])name="?([^";\r\n]*)"?', re.IGNORECASE)
 
 
 def _multipart(text: str, mime: str, scrub: Scrubber) -> str:
@@ -151,7 +210,7 @@ def _multipart(text: str, mime: str, scrub: Scrubber) -> str:
         ending = body[len(body.rstrip("\r\n")):]
         content = body[: len(body) - len(ending)]
         name_m = _PART_NAME.search(head)
-        if "filename=" in head.lower():
+        if re.search(r"\bfilename\*?=", head, re.IGNORECASE):  # filename*= (RFC 5987) too
             scrub.counts["har-body-dropped"] += 1
             content = "[file content dropped by diagbundle]"
         elif name_m and secret_param(name_m.group(1)):

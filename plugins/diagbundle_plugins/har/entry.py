@@ -28,6 +28,7 @@ from diagbundle_plugins.har.names import (
     is_secret_name,
     secret_param,
 )
+from diagbundle_plugins.har.ratelimit import is_rate_limit
 from diagbundle_plugins.har.scrubber import Scrubber
 
 #: Fields copied as they are: numbers, methods, versions, status codes, ids.
@@ -151,13 +152,15 @@ def header_value(name: str, value: str, scrub: Scrubber) -> str:
         return "\n".join(", ".join(_set_cookie(cookie, scrub) for cookie in _JOINED_COOKIES.split(line))
                          for line in value.split("\n"))
     if lower == "sec-websocket-protocol":
-        return ", ".join(_subprotocol(item.strip(), scrub) for item in value.split(","))
+        return _subprotocols(value, scrub)
     if lower in ("authorization", "proxy-authorization"):
         return _authorization(value, scrub)
     if lower == ":path":
         return walk.sanitize_url(scrub, value)
     if lower in TRACE_HEADERS:  # request and trace IDs are evidence: only the global rules apply
         return scrub.redact(value)
+    if is_rate_limit(lower, value.strip()):
+        return scrub.redact(value)  # counts and durations (``x-ratelimit-remaining-tokens: 39000``)
     if is_secret_name(lower):
         return walk.secret(scrub, value, "har-header")
     if lower == "refresh":  # ``5; url=/next?code=...``
@@ -177,6 +180,23 @@ def header_value(name: str, value: str, scrub: Scrubber) -> str:
 _JOINED_COOKIES = re.compile(r",\s*(?=[!#$%&'*+\-.^_`|~0-9A-Za-z]+=)")
 #: A WebSocket subprotocol name (``chat.v2``, ``graphql-transport-ws``), not a token.
 _SUBPROTOCOL = re.compile(r"[A-Za-z][A-Za-z0-9._-]{0,39}")
+
+
+#: Subprotocol items that announce the credential in the next one (``Bearer, <token>``).
+_AUTH_SCHEMES = frozenset({"bearer", "basic", "token", "auth", "authorization", "access_token", "jwt"})
+
+
+def _subprotocols(value: str, scrub: Scrubber) -> str:
+    """``chat.v2, <token>``: names stay; a token, or whatever follows ``Bearer``/``access_token``, goes."""
+    items = [item.strip() for item in value.split(",")]
+    out: list[str] = []
+    for i, item in enumerate(items):
+        announced = i > 0 and (items[i - 1].lower() in _AUTH_SCHEMES or is_secret_name(items[i - 1]))
+        if announced and item:
+            out.append(walk.secret(scrub, item, "har-header"))
+        else:  # the scheme word itself (``Bearer``, ``access_token``) is a name
+            out.append(item if item.lower() in _AUTH_SCHEMES else _subprotocol(item, scrub))
+    return ", ".join(out)
 
 
 def _subprotocol(item: str, scrub: Scrubber) -> str:

@@ -252,6 +252,10 @@ class Findings:
             item["message"] = message
         if code:
             item["code"] = code
+        text = messages.body_text(response.get("content"))
+        ids = messages.body_ids(text) if text is not None else []
+        if ids:  # taken from the sanitized body, like the message
+            item["body_ids"] = [{"name": name, "value": value} for name, value in ids]
         self.failed.append(item)
 
     def _message(self, raw: dict[str, Any], response: dict[str, Any]) -> tuple[str | None, str | None]:
@@ -284,7 +288,14 @@ class Findings:
                 if name in TRACE_HEADERS and isinstance(value, str) and value:
                     found.append((where, name, value))
         if failed and found and len(self.failed) and self.failed[-1]["entry"] == index:
-            self.failed[-1]["ids"] = [{"name": n, "value": v} for _, n, v in found]
+            item = self.failed[-1]
+            item["ids"] = [{"name": n, "value": v} for _, n, v in found]
+            # an ID the body repeats (S3's <RequestId> is its x-amz-request-id) is listed once
+            in_body = [i for i in item.get("body_ids", ()) if i["value"] not in {v for _, _, v in found}]
+            if in_body:
+                item["body_ids"] = in_body
+            else:
+                item.pop("body_ids", None)
         for where, name, value in found:
             self.id_occurrences += 1
             known = self._ids.get((name, value))

@@ -11,12 +11,19 @@ from __future__ import annotations
 import json
 import re
 
-from diagbundle_plugins.har.names import walked_key
+from diagbundle_plugins.har.names import SENSITIVE_PATH_WORDS, walked_key
+from diagbundle_plugins.har.pairs import may_hold_secret_pair
 
 #: Markers left by the redactor or by this sanitizer: never scrubbed twice.
 MARKER = re.compile(r"\[REDACTED[^\]]*\]|<[a-z][a-z0-9-]*-\d+>")
 #: A key in JSON text without backslashes (only keys are followed by a colon).
 _JSON_KEY = re.compile(r'"([^"]*)"\s*:')
+#: Strings the walk judges by place: a relative URL with a query, fragment, matrix
+#: parameter, a token-long segment or a segment after ``/reset/`` & co; a form string.
+_BY_PLACE = re.compile(
+    r'"/[^"\s]*?(?:[?#;]|[A-Za-z0-9_~.+%=-]{20}|(?<=/)(?:' + "|".join(sorted(SENSITIVE_PATH_WORDS)) + r')/)'
+    r'|"[A-Za-z_][\w.%\[\]-]*=[^"\s&]*&'
+)
 #: How much of a document's start :func:`may_be_plain` reads keys from.
 _KEY_SAMPLE = 1 << 16
 
@@ -27,12 +34,19 @@ def may_be_plain(text: str) -> bool:
     The keys of the document's start are looked at too: a listing whose
     rows have a secret key shows one there, and is walked at once rather
     than redacted as text in vain (whether every key is harmless is only
-    known after the pass, from :func:`whole_text_was_enough`).
+    known after the pass, from :func:`whole_text_was_enough`). So are, in the
+    whole text, the strings the walk judges by place though no key names
+    them: relative URLs that may hold a credential, form strings, and
+    name/value pairs naming a credential (:mod:`.pairs`).
     """
     if not (text.lstrip()[:1] in ("{", "[") and "\\" not in text and "://" not in text
             and "eyJ" not in text and '"{' not in text and '"[' not in text):
         return False
-    return not any(walked_key(k) for k in set(_JSON_KEY.findall(text, 0, _KEY_SAMPLE)))
+    if any(walked_key(k) for k in set(_JSON_KEY.findall(text, 0, _KEY_SAMPLE))):
+        return False
+    if _BY_PLACE.search(text):
+        return False
+    return not may_hold_secret_pair(text)  # {"name": "X-Api-Key", "value": ...}: walked
 
 
 def whole_text_was_enough(original: str, redacted: str) -> bool:

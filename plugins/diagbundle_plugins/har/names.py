@@ -21,6 +21,7 @@ import re
 from functools import lru_cache
 
 from diagbundle import credential_key
+from diagbundle_plugins.har.entropy import looks_like_token
 
 _SPLIT = re.compile(r"[^A-Za-z0-9.]+|(?<=[a-z0-9])(?=[A-Z])")
 
@@ -33,10 +34,15 @@ PARAM_CREDENTIALS = frozenset({
 })
 
 
+#: The credential headers' own names: the key classes read ``authorization`` as a word
+#: like ``author``, yet as a JSON key or a pair's name it holds what the header does.
+CREDENTIAL_HEADER_NAMES = frozenset({"authorization", "proxy-authorization"})
+
+
 @lru_cache(maxsize=8192)
 def is_secret_name(name: str) -> bool:
     """A header, parameter or JSON key that names a credential (the structure layer's key classes)."""
-    return credential_key(name.lstrip(":")) is not None
+    return credential_key(name.lstrip(":")) is not None or name.lower() in CREDENTIAL_HEADER_NAMES
 
 
 @lru_cache(maxsize=8192)
@@ -47,8 +53,9 @@ def secret_param(name: str) -> bool:
 
 @lru_cache(maxsize=8192)
 def walked_key(key: str) -> bool:
-    """A JSON key the walk decides by itself (a credential name, or ``state`` & co by place)."""
-    return secret_param(key)
+    """A JSON key the walk decides by itself (a credential name, ``state`` & co by place, or a
+    key that is itself a token: a map keyed by session IDs)."""
+    return secret_param(key) or looks_like_token(key)
 
 
 #: Response headers whose value is a request or trace ID support can look up.
@@ -58,7 +65,7 @@ REQUEST_ID_HEADERS = frozenset({
     "x-ms-correlation-request-id", "x-correlation-id", "correlation-id", "x-trace-id", "trace-id",
     "x-b3-traceid", "traceparent", "x-cloud-trace-context", "x-github-request-id",
     "x-vercel-id", "fly-request-id", "x-azure-ref", "x-goog-request-id", "anthropic-request-id",
-    "x-datadog-trace-id", "x-envoy-upstream-service-time",
+    "x-datadog-trace-id",
 })
 
 #: Request and response headers that carry a request or trace ID: kept as they are
@@ -72,7 +79,8 @@ TRACE_HEADERS = REQUEST_ID_HEADERS | frozenset({
 #: Headers whose values are high-entropy by nature but not credentials.
 HIGH_ENTROPY_OK = TRACE_HEADERS | frozenset({
     "etag", "if-none-match", "if-match", "content-md5", "digest", "content-digest",
-    "sec-websocket-accept", "tracestate", "x-cache", "x-served-by", "x-timer", "report-to", "nel",
+    "sec-websocket-accept", "sec-websocket-key", "tracestate", "x-cache", "x-served-by", "x-timer",
+    "report-to", "nel",
     "link", "accept-ch", "sec-ch-ua", "sec-ch-ua-full-version-list", "user-agent", "date",
     "last-modified", "expires", "alt-svc", "server-timing", "content-type", "content-disposition",
 })

@@ -111,8 +111,9 @@ def _failed_lines(found: Findings) -> list[str]:
             line += f": {_code(item['message'])}"
         elif item.get("browser_error"):
             line += f": {_code(item['browser_error'])}"
-        if item.get("ids"):
-            line += " (" + ", ".join(f"{i['name']} {_code(i['value'])}" for i in item["ids"][:3]) + ")"
+        ids = (item.get("ids") or []) + (item.get("body_ids") or [])
+        if ids:
+            line += " (" + ", ".join(f"{i['name']} {_code(i['value'])}" for i in ids[:3]) + ")"
         lines.append(line)
     if found.failed_total > SHOWN_FAILED:
         lines.append(f"    - and {found.failed_total - SHOWN_FAILED} more failed requests")

@@ -22,7 +22,7 @@ from collections import Counter
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, unquote_plus
 
-from diagbundle_plugins.har import jsondoc, urls
+from diagbundle_plugins.har import base64json, graphql, jsondoc, urls
 from diagbundle_plugins.har.entropy import is_plain_word, looks_like_token
 from diagbundle_plugins.har.jwt import JWT_PATTERN, defang, is_jwt
 from diagbundle_plugins.har.names import (
@@ -34,6 +34,7 @@ from diagbundle_plugins.har.names import (
     json_key_may_be_evidence,
     secret_param,
 )
+from diagbundle_plugins.har.pairs import pair_fields, secret_tuple
 
 if TYPE_CHECKING:
     from diagbundle_plugins.har.scrubber import Scrubber
@@ -43,6 +44,10 @@ _URL_OR_JWT = re.compile(
     r"(?P<url>\b[A-Za-z][A-Za-z0-9+.-]{0,31}://[^\s\"'<>`\\{}|^]+)|(?P<jwt>" + JWT_PATTERN.pattern + ")"
 )
 _TRAILING = ".,;:!?)]}'"
+#: A relative URL with a query or fragment inside free text (``next=/cb?code=...``).
+_EMBEDDED_PATH = re.compile(r"(?<![\w/:.~%-])/[A-Za-z0-9._~%/-]*[?#][^\s\"'<>()\[\]{}]*")
+#: A relative URL as a whole JSON string (``/oauth/cb?code=...``): sanitized as a URL.
+_RELATIVE_URL = re.compile(r"/[^\s\\]{0,8191}")
 #: ``$token`` after ``token:`` is a variable (GraphQL, shell), not a value: the
 #: global rules read it as a placeholder too.
 #: A git object name (short or full SHA-1, or SHA-256), possibly ``a...b`` in a compare URL.
@@ -56,13 +61,17 @@ _KEY_VALUE = re.compile(
 #: Strings the global pass over a whole document may misjudge or that need
 #: more than it does: URLs, JWTs, JSON inside JSON, and anything JSON spells
 #: with escapes (quotes, backslashes, control characters) or that is not ASCII.
-_INTERESTING = re.compile(r"://|eyJ|^[\[{]|[^\x20-\x21\x23-\x5b\x5d-\x7e]")
+_INTERESTING = re.compile(r"://|eyJ|^[\[{]|^/\S*$|^[A-Za-z_][\w.%\[\]-]*=[^\s&]*&|[^\x20-\x21\x23-\x5b\x5d-\x7e]")
+#: A form or query string as a whole JSON string (``"grant_type=...&code=..."``).
+_FORM = re.compile(r"[A-Za-z_][\w.%\[\]-]*=[^\s&]*(?:&[A-Za-z_][\w.%\[\]-]*=[^\s&]*)+")
 #: How the walk treats each JSON key (they repeat in every row): see :func:`_key_role`.
 _SECRET_NAMES: dict[str, str | None] = {}
 _SECRET_NAMES_MAX = 100_000
 #: A value that reads as a name, not a credential: ``model_not_found``, ``RUNNING``, ``Bearer``.
 _IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9_.:-]{0,63}")
 _LETTERS = re.compile(r"[A-Za-z][A-Za-z_.-]{0,63}")
+#: The last segment of a path named by its digest: ``<md5|sha1|sha256>.<extension>``.
+_DIGEST_FILE = re.compile(r"(?:^|/)([0-9a-f]{32}|[0-9a-f]{40}|[0-9a-f]{64})\.[A-Za-z0-9]{1,8}$")
 #: Keys of an object that reads as an error report (so its ``code`` is an error code).
 _ERROR_KEYS = frozenset({"message", "error", "errors", "detail", "type", "msg", "description", "title",
                          "status", "error_description", "reason", "errorMessage"})
@@ -135,10 +144,16 @@ def _plain(scrub: Scrubber, text: str) -> str:
     if "=" not in text and ":" not in text:
         return text
 
+    if "/" in text and ("?" in text or "#" in text):  # "next=/cb?code=...": the one URL rule
+        text = _EMBEDDED_PATH.sub(lambda m: sanitize_url(scrub, m.group()), text)
+
     def key_value(m: re.Match[str]) -> str:
-        if not secret_param(m.group("name")) or _VARIABLE.fullmatch(m.group("value")):
+        value = m.group("value")
+        if not secret_param(m.group("name")) or _VARIABLE.fullmatch(value):
             return m.group()
-        return m.group("name") + m.group("sep") + secret(scrub, m.group("value"), "har-text")
+        if m.string[m.start() - 1 : m.start()] == "$" and graphql.is_declaration(m.group("sep"), value):
+            return m.group()  # "$password: String!": a GraphQL variable declared with its type
+        return m.group("name") + m.group("sep") + secret(scrub, value, "har-text")
 
     return _KEY_VALUE.sub(key_value, text)
 
@@ -190,6 +205,8 @@ def json_value(scrub: Scrubber, node: Any, kind: str, depth: int) -> Any:
     if kind_of is str:
         return _json_string(scrub, node, depth)
     if kind_of is dict:
+        if ("value" in node or "Value" in node) and (pair := pair_fields(node)) is not None:
+            return _pair(scrub, node, pair, kind, depth)
         out = {}
         secret_names = _SECRET_NAMES
         for key, item in node.items():
@@ -198,7 +215,9 @@ def json_value(scrub: Scrubber, node: Any, kind: str, depth: int) -> Any:
                 role = _key_role(key)
                 if len(secret_names) < _SECRET_NAMES_MAX:
                     secret_names[key] = role
-            if _INTERESTING.search(key):  # written with escapes: the global pass may not see it
+            if role == "token":  # a map keyed by session IDs or tokens: the key is a value
+                key, role = scrub.pseudonym(key), None
+            elif _INTERESTING.search(key):  # written with escapes: the global pass may not see it
                 key = free_text(scrub, key)
             item_type = type(item)
             if role == "evidence" and is_evidence(key, item, node):
@@ -213,6 +232,8 @@ def json_value(scrub: Scrubber, node: Any, kind: str, depth: int) -> Any:
                 out[key] = item
         return out
     if kind_of is list:
+        if len(node) == 2 and secret_tuple(node):  # ["X-Api-Key", "..."]
+            return [node[0], secret(scrub, node[1], kind)]
         items = []
         for item in node:
             item_type = type(item)
@@ -226,8 +247,22 @@ def json_value(scrub: Scrubber, node: Any, kind: str, depth: int) -> Any:
     return node
 
 
+def _pair(scrub: Scrubber, node: dict[str, Any], fields: tuple[str, str, bool], kind: str,
+          depth: int) -> Any:
+    """A name/value pair (see :mod:`~diagbundle_plugins.har.pairs`): its name kept, its value
+    replaced if the name is secret."""
+    name_field, value_field, is_secret = fields
+    rest = json_value(scrub, {k: v for k, v in node.items() if k != name_field}, kind, depth)
+    if is_secret:
+        rest[value_field] = _secret_tree(scrub, node[value_field], kind, depth + 1)
+    return {k: node[k] if k == name_field else rest[k] for k in node}
+
+
 def _key_role(key: str) -> str | None:
-    """``"evidence"`` (a credential unless place and value say evidence), ``"secret"``, or None."""
+    """``"evidence"`` (a credential unless place and value say evidence), ``"secret"``, ``"token"``
+    (the key itself looks like a credential), or None."""
+    if looks_like_token(key):
+        return "token"
     if json_key_may_be_evidence(key) and (is_secret_name(key) or key.lower() in _BY_PLACE):
         return "evidence"
     return "secret" if secret_param(key) else None
@@ -257,13 +292,17 @@ def is_evidence(key: str, value: Any, node: dict[str, Any]) -> bool:
                     and not looks_like_token(value))
         return _LETTERS.fullmatch(value) is not None and not looks_like_token(value)
     if lowered in JSON_PATH_KEYS:
+        # a content-addressed file name (uploads/<md5>.png) is a name; any other token part is not
+        named = _DIGEST_FILE.search(value) if isinstance(value, str) else None
         return (isinstance(value, str) and ("/" in value or "." in value) and len(value) <= 1024
-                and not any(looks_like_token(part) for part in re.split(r"[/.]", value)))
+                and not any(looks_like_token(part) for part in re.split(r"[/.]", value)
+                            if named is None or part != named.group(1)))
     if isinstance(value, (int, float)):
         return True
     if isinstance(value, list):
         return bool(value) and all(isinstance(v, str) and _word(v) for v in value)
-    return isinstance(value, str) and _word(value)
+    # a status, exit or HTTP code written as a string ("statusCode": "403") is still a number
+    return isinstance(value, str) and (_word(value) or (value.isdigit() and len(value) <= 5))
 
 
 def _word(value: str) -> bool:
@@ -281,7 +320,8 @@ def _secret_tree(scrub: Scrubber, node: Any, kind: str, depth: int) -> Any:
     if depth > MAX_JSON_DEPTH:
         return scrub.pseudonym(json.dumps(node))
     if isinstance(node, dict):
-        return {k: v if _kept_under_secret(k, v, node) else _secret_tree(scrub, v, kind, depth + 1)
+        return {(scrub.pseudonym(k) if looks_like_token(k) else k):
+                v if _kept_under_secret(k, v, node) else _secret_tree(scrub, v, kind, depth + 1)
                 for k, v in node.items()}
     if isinstance(node, list):
         return [_secret_tree(scrub, v, kind, depth + 1) for v in node]
@@ -304,6 +344,13 @@ def _json_string(scrub: Scrubber, text: str, depth: int) -> str:
         nested = json_text(scrub, text)
         if nested is not None:
             return nested
+    if text[:1] == "/" and _RELATIVE_URL.fullmatch(text):  # "/oauth/cb?code=...", "/reset/<token>"
+        return sanitize_url(scrub, text)
+    if "&" in text and _FORM.fullmatch(text):  # "grant_type=...&code=...": a form body in a string
+        return sanitize_query(scrub, text, "har-body")
+    if text[:3] == "eyJ" and depth < MAX_JSON_DEPTH and (inner := base64json.decode(text)) is not None:
+        nested = json_text(scrub, inner)  # base64 of {"accessToken": ...}
+        return text if nested is None or nested == inner else base64json.encode_like(text, nested)
     if _INTERESTING.search(text):
         return free_text(scrub, text)
     return text
@@ -371,16 +418,17 @@ def sanitize_query(scrub: Scrubber, query: str, kind: str, sep: str = "&") -> st
     for i, pair in enumerate(pairs):
         raw_name, eq, raw_value = pair.partition("=")
         name = unquote_plus(raw_name)
+        judged = name[4:] if name.startswith("amp;") else name  # "&amp;code=": a URL written in HTML
         if not eq:
             # A bare value (``?abc``) is judged by itself.
             new = value(scrub, name, kind)
             pairs[i] = raw_name if new == name else urls.encode(new)
             continue
         decoded = unquote_plus(raw_value)
-        if name.lower() in TRACE_PARAMS:  # a request or trace ID: evidence, global rules only
+        if judged.lower() in TRACE_PARAMS:  # a request or trace ID: evidence, global rules only
             cleaned = scrub.redact(decoded)
             new_value = raw_value if cleaned == decoded else urls.encode(cleaned)
-        elif decoded and secret_param(name):
+        elif decoded and secret_param(judged):
             new_value = urls.encode_tag(secret(scrub, decoded, kind))
         else:
             cleaned = value(scrub, decoded, kind)
