@@ -86,8 +86,12 @@ def command_rules() -> list[Rule]:
              group="value", flags=A, priority=-1, validate=not_placeholder,
              trigger=r"password-stdin|sudo[ \t].*-[a-z]*s|chpasswd|passwd[ \t]+--stdin"),
         # Archivers: 7z/rar -pSECRET (attached), zip/unzip -P SECRET.
-        _tool("password", r"7z|7za|7zr|rar|unrar", r"-p(?=[^\s-])", r"7z|rar"),
-        _tool("password", r"zip|unzip|zipcloak", r"-P[ \t]+", "zip"),
+        # (Each trigger opens with its tool's name once Hyperscan's context is dropped: a group
+        # first would make the Python prefilter try every offset.)
+        _tool("password", r"7z|7za|7zr|rar|unrar", r"-p(?=[^\s-])",
+              r"(?:^|[^a-z0-9_-])7z[ar]?[ \t][^\n]*-p|(?:^|[^a-z0-9_-]|un)rar[ \t][^\n]*-p"),
+        _tool("password", r"zip|unzip|zipcloak", r"-P[ \t]+",
+              r"(?:^|[^a-z0-9_-]|un)zip(?:cloak)?[ \t][^\n]*-p"),
         # rabbitmqctl add_user NAME PASSWORD, change_password NAME PASSWORD.
         Rule("password",
              r"(?<![A-Za-z0-9_-])rabbitmqctl(?:[ \t]+-[^\s]+)*[ \t]+(?:add_user|change_password)"

@@ -543,7 +543,7 @@ def _secret_rules() -> list[Rule]:
         Rule("cookie",
              _KEY_START + r"[\"']?(?i:set-cookie)[\"']?[ \t]*[:=][ \t]*" + _header_value(_SET_COOKIE_REST),
              group="value", flags=A, validate=header_credential,
-             trigger=r"set-cookie[\"']?[ \t]*[:=]"),
+             trigger=r"(?:^.*set-)cookie[\"']?[ \t]*[:=]"),
         Rule("bearer", r"(?i:bearer)(?<![A-Za-z0-9](?i:bearer))[ \t]+(?P<value>[A-Za-z0-9._~+/-]+=*)",
              group="value", flags=A, validate=bearer_token,
              trigger=r"bearer[ \t]+[a-z0-9._~+/-]"),
@@ -757,14 +757,22 @@ def _person_rules() -> list[Rule]:
             r"(?P<value>[^\s](?:[^\r\n]*[^\s])?)",
             kind="pii", group="value", flags=A, label=label, fold_case=True,
             validate=_report_host if label == "host" else _report_value,
-            trigger="|".join(r"(?:^[ \t]*)" + f.replace(" ", r"[ \t]") + r"[ \t]*:" for f in fields),
+            # " name:" is what most labels end with: the Python prefilter seeks it (the context
+            # before it is Hyperscan's), not "user" or "com" that every log line has.
+            trigger="|".join(
+                (r"(?:^[ \t]*" + f[:-5].replace(" ", r"[ \t]") + r")[ \t]name[ \t]*:") if f.endswith(" name")
+                else (r"(?:^[ \t]*)" + f.replace(" ", r"[ \t]") + r"[ \t]*:") for f in fields),
         ))
-    # The login variables of an environment dump (env, /proc/PID/environ, set): USER=jdoe.
+    # The login variables of an environment dump (env, set, export -p, a Dockerfile): USER=jdoe,
+    # one a line. (Mid-line "user=" is a log's field, too often a service account to guess.)
     rules.append(Rule(
-        "env-user", r"(?<![A-Za-z0-9_])(?:USER|LOGNAME|USERNAME|SUDO_USER)[\"']?[ \t]*[=:][ \t]*[\"']?"
-        r"(?P<value>[A-Za-z_][A-Za-z0-9_.-]{0,31})(?![A-Za-z0-9_.@-])",
+        "env-user", r"^(?:export[ \t]+|declare[ \t]+-x[ \t]+|ENV[ \t]+)?(?:USER|LOGNAME|USERNAME|SUDO_USER)"
+        r"=[\"']?(?P<value>[A-Za-z_][A-Za-z0-9_.-]{0,31})(?![A-Za-z0-9_.@-])",
         kind="pii", group="value", flags=A, label="user", validate=person_name, fold_case=True,
-        trigger=r"user[\"']?[ \t]*[=:]|logname[\"']?[ \t]*[=:]|username[\"']?[ \t]*[=:]",
+        # Each part a line start and a literal: the Python prefilter seeks "\nuser=", not "user".
+        trigger="|".join(rf"^{lead}{name}="
+                         for lead in ("", r"export[ \t]+", r"declare[ \t]+-x[ \t]+", r"env[ \t]+")
+                         for name in ("user", "logname", "username", "sudo_user")),
     ))
     for group, label, validate in (("value", "user", person_name), ("host", "host", machine_name)):
         rules.append(Rule(

@@ -214,7 +214,7 @@ def _plist_rule() -> Rule:
         "credential",
         r"<key>[ \t]*(?P<key>[A-Za-z0-9_.:-]{1,100})[ \t]*</key>[ \t]*<string>(?P<value>[^<\r\n]+)</string>",
         group="value", flags=A, priority=-1, check=judged,
-        trigger=_each(NAME_WORDS, r"[a-z0-9_.:-]*[ \t]*</key>[ \t]*<string>"),
+        trigger=r"</key>[ \t]*<string>",
     )
 
 
@@ -388,12 +388,11 @@ def _context_rules() -> list[Rule]:
              + r")[A-Za-z0-9_.:-]{0,60})"
              r"[ \t]*</key>[ \t]*\r?$",
              kind="context", flags=A, priority=-1, follow=_plist_key,
-             trigger=r"(?:^[ \t]*)<key>[ \t]*[a-z0-9_.:-]*(?:" + _STRONG_KEY_WORDS
-             + r")[a-z0-9_.:-]*[ \t]*</key>"),
+             trigger=r"(?:^[ \t]*)<key>[^<\n]{0,200}</key>[ \t]*\r?$"),
         # SMTP AUTH LOGIN: the server's "334 UGFzc3dvcmQ6" (base64 "Password:") asks for the
         # password, and the client's next line is it, in base64.
         Rule("password", r"\b334[ \t]+UGFzc3dvcmQ6(?![A-Za-z0-9+/=])", kind="context", flags=A, priority=-1,
-             follow=_smtp_password, trigger=r"334[ \t]+ugfzc3dvcmq6"),
+             follow=_smtp_password, trigger=r"(?:^.*334[ \t]+)ugfzc3dvcmq6"),
         Rule("putty-private-key", r"^Private-Lines:[ \t]*(?P<count>[0-9]{1,4})[ \t]*\r?$",
              kind="context", flags=A, priority=-1, follow=_putty_private, trigger=r"^private-lines:"),
         Rule("password", r"^[ \t]*(?i:machine)[ \t]+\S+[ \t]*\r?$|^[ \t]*(?i:default)[ \t]*\r?$",
