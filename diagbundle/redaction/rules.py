@@ -543,7 +543,7 @@ def _secret_rules() -> list[Rule]:
         Rule("cookie",
              _KEY_START + r"[\"']?(?i:set-cookie)[\"']?[ \t]*[:=][ \t]*" + _header_value(_SET_COOKIE_REST),
              group="value", flags=A, validate=header_credential,
-             trigger=r"(?:^.*set-)cookie[\"']?[ \t]*[:=]"),
+             trigger=r"(?:^set-|[^a-z0-9_.-]set-)cookie[\"']?[ \t]*[:=]"),
         Rule("bearer", r"(?i:bearer)(?<![A-Za-z0-9](?i:bearer))[ \t]+(?P<value>[A-Za-z0-9._~+/-]+=*)",
              group="value", flags=A, validate=bearer_token,
              trigger=r"bearer[ \t]+[a-z0-9._~+/-]"),

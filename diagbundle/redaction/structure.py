@@ -173,9 +173,24 @@ def _strong_cell(match: re.Match[str]) -> bool:
             and _PATH_OR_VAR.fullmatch(value) is None and judged(match))
 
 
+def _strong_table_cell(match: re.Match[str]) -> bool:
+    """:func:`_strong_cell`, but a number in a table is a count (diagbundle's own summary has
+    ``| password | 3 |``), not a secret."""
+    return not match.group("value").strip().isdigit() and _strong_cell(match)
+
+
 #: Words every strong key holds (a superset, for the triggers below).
 _STRONG_KEY_WORDS = (
     "pass|pw|secret|token|key|cred|auth|psk|sid|sess|cookie|csrf|xsrf|ssn|cvv|cvc|otp|pin|hmac|sig|bearer|mfa|conn"
+)
+
+
+#: A key cell and the cell after it (the pattern of :func:`_table_cell_rule`).
+_TABLE_CELL = re.compile(
+    r"(?:^|(?<=[\t|,]))[ \t]*[\"']?(?P<key>[A-Za-z][A-Za-z0-9_.-]{0,100})[\"']?[ \t]*"
+    r"(?P<cell>\t|\||,)[ \t]*"
+    r"(?P<q>[\"'])?(?P<value>(?(q)(?:(?!(?P=q))[^\\\r\n]|\\.)+|(?:(?!(?P=cell))[^\s\"'])+))",
+    A,
 )
 
 
@@ -184,10 +199,8 @@ def _table_cell_rule() -> Rule:
     ASCII tables (``| api_token | x |``), CSV (``smtp_password,"x",2025-01-02``)."""
     return Rule(
         "credential",
-        r"(?:^|(?<=[\t|,]))[ \t]*[\"']?(?P<key>[A-Za-z][A-Za-z0-9_.-]{0,100})[\"']?[ \t]*"
-        r"(?P<cell>\t|\||,)[ \t]*"
-        r"(?P<q>[\"'])?(?P<value>(?(q)(?:(?!(?P=q))[^\\\r\n]|\\.)+|(?:(?!(?P=cell))[^\s\"'])+))",
-        group="value", flags=A, priority=-1, check=_strong_cell,
+        _TABLE_CELL.pattern,
+        group="value", flags=A, priority=-1, check=_strong_table_cell,
         trigger=_each(_STRONG_KEY_WORDS, r"[a-z0-9_.-]*[\"']?[ \t]*[\t|,][ \t]*[\"']?[^\s\"'|,]"),
     )
 
@@ -392,7 +405,7 @@ def _context_rules() -> list[Rule]:
         # SMTP AUTH LOGIN: the server's "334 UGFzc3dvcmQ6" (base64 "Password:") asks for the
         # password, and the client's next line is it, in base64.
         Rule("password", r"\b334[ \t]+UGFzc3dvcmQ6(?![A-Za-z0-9+/=])", kind="context", flags=A, priority=-1,
-             follow=_smtp_password, trigger=r"(?:^.*334[ \t]+)ugfzc3dvcmq6"),
+             follow=_smtp_password, trigger=r"(?:^334[ \t]+|[^0-9]334[ \t]+)ugfzc3dvcmq6"),
         Rule("putty-private-key", r"^Private-Lines:[ \t]*(?P<count>[0-9]{1,4})[ \t]*\r?$",
              kind="context", flags=A, priority=-1, follow=_putty_private, trigger=r"^private-lines:"),
         Rule("password", r"^[ \t]*(?i:machine)[ \t]+\S+[ \t]*\r?$|^[ \t]*(?i:default)[ \t]*\r?$",
