@@ -39,6 +39,11 @@ def make(engine: str) -> Redactor:
 def test_secret_is_removed_and_context_kept(case: dict[str, Any], engine: str) -> None:
     counts: Counter[str] = Counter()
     out = make(engine).redact(case["text"], counts, json=case.get("json", False))
+    if case.get("known_leak"):
+        # A documented limit (docs/redaction.md): it must still leak, so closing one is noticed.
+        leaked = [secret for secret in case["secrets"] if secret in out]
+        assert leaked, f"closed: drop known_leak of {case['context']}"
+        pytest.xfail(case["known_leak"])
     for secret in case["secrets"]:
         assert secret not in out, f"{secret!r} leaked in {case['context']}:\n{out}"
     for kept in case.get("keep", []):

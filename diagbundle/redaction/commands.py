@@ -13,6 +13,7 @@ import re
 
 from diagbundle.redaction.rule import Rule
 from diagbundle.redaction.rules import not_placeholder
+from diagbundle.redaction.structure import NAME_WORDS, judged
 
 A = re.ASCII
 #: A value after a flag: quoted (to the same quote) or one word.
@@ -36,6 +37,12 @@ def _tool(name: str, tool: str, flag: str, trigger: str) -> Rule:
                 validate=not_placeholder, trigger=trigger, check=after_tool)
 
 
+def _htpasswd_batch(match: re.Match[str]) -> bool:
+    """``htpasswd -b FILE USER PASSWORD`` or ``-nb USER PASSWORD``: batch mode, the password last."""
+    flags = match.group("flags")
+    return "b" in flags and ("n" in flags) == (len(match.group("pos").split()) == 1)
+
+
 def command_rules() -> list[Rule]:
     """The rules of this module."""
     return [
@@ -54,6 +61,63 @@ def command_rules() -> list[Rule]:
         _tool("password", r"psql|pg_dump|pg_restore|mysqldump|mysql|mariadb", r"--password=",
               "psql|pg_|mysql|mariadb"),
         _tool("cookie", r"curl|wget", r"-b[ \t]+|--cookie[ \t=]+", r"curl|wget"),
+        # SQL Server's tools spell the password -P; the Azure CLI -p (az login --service-principal).
+        _tool("password", r"sqlcmd|bcp|osql|isql|mssql-cli", r"-P[ \t]*", "sqlcmd|bcp|osql|isql|mssql-cli"),
+        _tool("password", r"az(?:[ \t]+[a-z-]+)*[ \t]+login", r"-p[ \t]+|--password[ \t=]+", r"[ \t]login"),
+        _tool("password", r"lftp", r"-u[ \t]+[^\s,]+,", "lftp"),
+        _tool("password", r"gh[ \t]+secret[ \t]+set", r"-b[ \t]+|--body[ \t=]+", "secret"),
+        # htpasswd -b[c...] FILE USER PASSWORD, and -nb USER PASSWORD: the last word is the password.
+        Rule("password",
+             r"(?<![A-Za-z0-9_-])htpasswd(?P<flags>(?:[ \t]+-[A-Za-z]+)+)"
+             r"(?P<pos>(?:[ \t]+[^\s-]\S*){1,2})[ \t]+"
+             + _ARG,
+             group="value", flags=A, priority=-1, validate=not_placeholder, check=_htpasswd_batch,
+             trigger="htpasswd"),
+        # net use Z: \\server\share PASSWORD /user:DOMAIN\name (the password before the switches).
+        Rule("password",
+             r"(?i:\bnet[ \t]+use)(?:[ \t]+[A-Za-z]:)?[ \t]+\\\\\S+[ \t]+(?P<value>[^\s/*][^\s]*)",
+             group="value", flags=A, priority=-1, validate=not_placeholder, trigger=r"net[ \t]+use"),
+        # echo 'x' | docker login --password-stdin (| sudo -S, | chpasswd, | passwd --stdin): the
+        # literal piped in is the password.
+        Rule("password",
+             r"(?<![A-Za-z0-9_-])(?:echo|printf)(?:[ \t]+-[A-Za-z]+)*[ \t]+(?:[\"']%s[\\n]*[\"'][ \t]+)?"
+             + _ARG + r"(?(q)(?P=q))[ \t]*\|[^|\r\n]*?(?:--password-stdin"
+             r"|\bsudo[ \t]+(?:-[A-Za-z]+[ \t]+)*-[A-Za-z]*S|\bchpasswd\b|\bpasswd[ \t]+--stdin)",
+             group="value", flags=A, priority=-1, validate=not_placeholder,
+             trigger=r"password-stdin|sudo[ \t].*-[a-z]*s|chpasswd|passwd[ \t]+--stdin"),
+        # Archivers: 7z/rar -pSECRET (attached), zip/unzip -P SECRET.
+        # (Each trigger opens with its tool's name once Hyperscan's context is dropped: a group
+        # first would make the Python prefilter try every offset.)
+        _tool("password", r"7z|7za|7zr|rar|unrar", r"-p(?=[^\s-])",
+              r"(?:^|[^a-z0-9_-])7z[ar]?[ \t][^\n]*-p|(?:^|[^a-z0-9_-]|un)rar[ \t][^\n]*-p"),
+        _tool("password", r"zip|unzip|zipcloak", r"-P[ \t]+",
+              r"(?:^|[^a-z0-9_-]|un)zip(?:cloak)?[ \t][^\n]*-p"),
+        # rabbitmqctl add_user NAME PASSWORD, change_password NAME PASSWORD.
+        Rule("password",
+             r"(?<![A-Za-z0-9_-])rabbitmqctl(?:[ \t]+-[^\s]+)*[ \t]+(?:add_user|change_password)"
+             r"[ \t]+\S+[ \t]+"
+             + _ARG,
+             group="value", flags=A, priority=-1, validate=not_placeholder, trigger="rabbitmqctl"),
+        # A credential set by name: aws configure set KEY VALUE, setx KEY VALUE, CONFIG SET requirepass X.
+        Rule("password",
+             r"(?<![A-Za-z0-9_-])(?i:set|setx)[ \t]+(?P<key>[A-Za-z_][A-Za-z0-9_.-]{0,100})[ \t]+" + _ARG,
+             group="value", flags=A, priority=-1, validate=not_placeholder, check=judged,
+             trigger=rf"setx?[ \t]+[a-z0-9_.-]*(?:{NAME_WORDS})[a-z0-9_.-]*[ \t]+[^ \t\n]"),
+        # Protocol traces: IMAP "a001 LOGIN user pass", Redis MONITOR '"AUTH" "user" "pass"' and
+        # "AUTH pass", SMTP "AUTH PLAIN base64" (its base64 holds the password).
+        Rule("password",
+             r"^(?:[CS]:[ \t]*)?(?=[A-Za-z.]{0,19}[0-9])[A-Za-z0-9.]{1,20}[ \t]+(?i:login)[ \t]+"
+             r"(?:\"[^\"\r\n]*\"|[^\s\"-][^\s\"]*)[ \t]+" + _ARG,
+             group="value", flags=A, priority=-1, validate=not_placeholder,
+             trigger=r"[ \t]login[ \t]+[^ \t\n]+[ \t]"),
+        Rule("password",
+             r"\"(?i:auth)\"(?:[ \t]+\"[^\"\r\n]*\")?[ \t]+\"(?P<value>(?:[^\"\\\r\n]|\\.)+)\"",
+             group="value", flags=A, priority=-1, validate=not_placeholder, trigger=r"\"auth\"[ \t]+\""),
+        Rule("password",
+             r"(?<=> )(?i:auth)[ \t]+(?:[^\s\"']+[ \t]+)?" + _ARG + r"(?(q)(?P=q))[ \t]*\r?$",
+             group="value", flags=A, priority=-1, validate=not_placeholder, trigger=r"> auth[ \t]+[^ \t\n]"),
+        Rule("password", r"(?i:\bauth[ \t]+plain)[ \t]+(?P<value>[A-Za-z0-9+/]{8,}={0,2})",
+             group="value", flags=A, priority=-1, trigger=r"auth[ \t]+plain[ \t]"),
         Rule("password",
              r"(?<![A-Za-z0-9_-])sqlplus[ \t]+(?:-[A-Za-z]+[ \t]+)*[\"']?[^\s/@\"']+/(?P<value>[^\s@\"']+)",
              group="value", flags=A, priority=-1, validate=not_placeholder, trigger="sqlplus"),

@@ -35,7 +35,10 @@ STRONG = frozenset(_split(
     "password passwd passphrase passcode pass pwd secret secrets token tokens apikey apitoken credential "
     "credentials creds cred csrf xsrf csrftoken xsrftoken sessionid sessid sid cookie cookies jsessionid "
     "phpsessid privatekey secretkey accesskey authkey authcode authtoken signature sig hmac "
-    "bearer otp totp mfa pin cvv cvc ssn connectionstring connstr"
+    "bearer otp totp mfa pin cvv cvc ssn connectionstring connstr "
+    # A Wi-Fi pre-shared key (wpa_supplicant, NetworkManager), a short ``DB_PW``/``smtpPw``, and
+    # the passwords of redis.conf, which are spelled as neither.
+    "psk pw requirepass masterauth"
 ))
 #: Words that name a credential only with a value that looks like one.
 WEAK = frozenset(_split("session key auth code salt nonce ticket"))
@@ -54,7 +57,9 @@ HARMLESS_TAILS = frozenset(_split(
     "scope scopes audience issuer algorithm alg rotation rotated location source env var variable "
     "created updated at date time hash fingerprint sha md5 digest strength complexity rules reset "
     "changed change last attempts retries valid validity exists present set missing error errors status "
-    "exception exceptions failed failure denied invalid expired handler class event events checking check"
+    "exception exceptions failed failure denied invalid expired handler class event events checking check "
+    # ``--password-stdin``, ``--password-fd 3``, ``--token-prompt``: where the credential comes from.
+    "stdin fd prompt sock socket"
 ))
 #: Whole keys that look like credentials and are not (tested in tests/test_redaction_keys.py).
 LOOK_ALIKES = frozenset(_split(
@@ -138,13 +143,19 @@ def credential_value(value: str, how: Strength) -> bool:
     word, a number or a cache key such as ``user:4821:profile``).
     """
     stripped = value.strip()
-    if not stripped or _CODE.fullmatch(stripped):
+    if not stripped or _CODE.fullmatch(stripped) or VERSION.fullmatch(stripped):
         return False
     if how == "strong":
         return True
     return (len(stripped) >= 10 and _TOKEN_SHAPE.fullmatch(stripped) is not None
             and any(c.isdigit() for c in stripped) and any(c.isalpha() for c in stripped)
             and _FILE_PATH.fullmatch(stripped) is None)
+
+
+#: A version or version range (``9.0.2``, ``^4.18.2``, ``~1.18.0``, ``>=2.1.0-rc.1``): the value of a
+#: package named ``jsonwebtoken``, ``cookie`` or ``csrf`` in a manifest, evidence. Three numbers at
+#: least, so a password of digits and dots still reads as one.
+VERSION = re.compile(r"(?:[\^~]|[<>]=?|==?)?v?[0-9]{1,5}(?:\.[0-9]{1,5}){2,3}(?:[-+][0-9A-Za-z.-]{1,32})?")
 
 
 #: A lower-case file path with an extension: an S3 object ``key`` (``uploads/2024/report-final.pdf``,

@@ -207,14 +207,23 @@ PATTERNS: tuple[tuple[str, str, str], ...] = (
      r"(?<![A-Za-z0-9$])\$(?:1|2[abxy]|5|6|y|gy|7|apr1|md5|sha1|argon2(?:id|i|d)|scrypt|pbkdf2(?:-sha(?:1|256|512))?)"
      r"\$[A-Za-z0-9./+=$,-]{8,}",
      r"\$(?:1|2[abxy]|5|6|y|gy|7|apr1|md5|sha1|argon2|scrypt|pbkdf2)[-a-z0-9]*\$"),
+    # LDAP and htpasswd schemes ({SHA}, {SSHA}, ...), PostgreSQL's SCRAM verifier, Django's hashers.
+    ("password-hash", r"(?<![A-Za-z0-9])\{(?:SHA|SSHA|SHA256|SSHA256|SHA512|SSHA512|MD5|SMD5|PBKDF2[A-Z0-9-]*)\}"
+     r"[A-Za-z0-9+/]{20,}={0,2}", r"\{(?:sha|ssha|md5|smd5|pbkdf2)[a-z0-9-]*\}"),
+    ("password-hash", r"(?<![A-Za-z0-9])SCRAM-SHA-(?:1|256)\$[0-9]+:[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+",
+     r"scram-sha-(?:1|256)\$"),
+    ("password-hash", r"(?<![A-Za-z0-9_])(?:pbkdf2_sha(?:1|256)\$[0-9]+|argon2\$argon2(?:id|i|d)|bcrypt_sha256\$)"
+     r"\$?[A-Za-z0-9./+=$,-]{16,}", r"pbkdf2_sha(?:1|256)\$|argon2\$argon2|bcrypt_sha256\$"),
     ("putty-private-key", r"^(?i:private-mac|private-hash):[ \t]*(?P<value>[0-9a-fA-F]{20,})",
      r"^private-(?:mac|hash):"),
     ("jwk-private-key",
      r"\"(?:d|p|q|dp|dq|qi|k)\"[ \t]*:[ \t]*\"(?P<value>[A-Za-z0-9_-]{40,})\"",
      r"\"(?:d|p|q|dp|dq|qi|k)\"[ \t]*:[ \t]*\"[a-z0-9_-]"),
-    # A token used as a URL's user name: https://TOKEN@github.com, Sentry DSNs; the host stays.
-    ("url-token", r"(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{0,30}://(?P<value>[A-Za-z0-9_-]{20,})@[A-Za-z0-9.-]+",
-     r"://[a-z0-9_-]{20,}@"),
+    # A token used as a URL's user name: https://TOKEN@github.com, Sentry DSNs (also the legacy
+    # https://KEY:SECRET@host form, whose password is url-password's); the host stays.
+    ("url-token", r"(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{0,30}://(?P<value>[A-Za-z0-9_-]{20,})"
+     r"(?::[^\s\"'<>@/]+)?@[A-Za-z0-9.-]+",
+     r"://[a-z0-9_-]{20,}[@:]"),
 )
 
 _START = r"(?:(?<![A-Za-z0-9])|(?<=\\[nrtbf]))"

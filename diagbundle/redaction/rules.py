@@ -16,9 +16,10 @@ import ipaddress
 import locale
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
-from diagbundle.redaction.hosts import private_host
+from diagbundle.redaction.hosts import machine_name, private_host
+from diagbundle.redaction.keys import VERSION
 from diagbundle.redaction.prefilter import split_alternatives
 from diagbundle.redaction.providers import provider_rules
 from diagbundle.redaction.rule import TAG, Rule, deferred_compile
@@ -93,6 +94,12 @@ def luhn(value: str) -> bool:
             d = d * 2 - 9 if d > 4 else d * 2
         total += d
     return total % 10 == 0
+
+
+def header_credential(value: str) -> bool:
+    """An ``Authorization`` or ``Cookie`` value: not a placeholder, nor the version of a package
+    named ``cookie`` in a manifest (``"cookie": "0.6.0"``)."""
+    return not_placeholder(value) and VERSION.fullmatch(value.strip()) is None
 
 
 def _url_password(value: str) -> bool:
@@ -239,6 +246,81 @@ def _locale_region() -> str | None:
     return None
 
 
+#: What a credential encoded in base64 starts with, encoded: a PEM block, a docker config's
+#: ``{"auths":`` and the URL schemes that carry a password (``postgres://u:p@h``). Kubernetes
+#: Secrets, Helm values and CI variables hold them so, under any key name. Each is the part of the
+#: encoding its prefix alone decides, so it is a literal the prefilter can seek.
+_BASE64_STARTS = tuple(
+    base64.b64encode(p.encode()).decode()[: 8 * len(p) // 6]
+    for p in ("-----BEGIN ", '{"auths":', '{\n  "auths":', '{\n\t"auths":', '{"username":', '{"user":',
+              '{"password":', "postgres://", "postgresql://",
+              "mysql://", "mariadb://", "mongodb://", "mongodb+srv://", "redis://", "rediss://", "amqp://",
+              "amqps://", "mssql://", "sqlserver://", "ftp://", "sftp://", "smtp://", "smtps://", "ldap://",
+              "ldaps://", "https://", "http://")
+)
+_DECODED_CREDENTIAL = re.compile(
+    r"PRIVATE KEY-----|\"(?:auth|password|identitytoken)\"\s*:\s*\"[^\"]|[A-Za-z][A-Za-z0-9+.-]*://[^\s:/@]*:[^\s@/]+@"
+)
+
+
+def base64_credential(value: str) -> bool:
+    """Base64 that decodes to a private key, a docker config with credentials or a URL with a
+    password: a certificate (``-----BEGIN CERTIFICATE``) or a plain URL stays."""
+    try:
+        decoded = base64.b64decode(value + "=" * (-len(value) % 4), validate=True).decode("utf-8", "replace")
+    except (binascii.Error, ValueError):
+        return False
+    return _DECODED_CREDENTIAL.search(decoded) is not None
+
+
+def iban(value: str) -> bool:
+    """An IBAN: a country, two check digits and 11-30 letters or digits, valid modulo 97 (ISO 13616)."""
+    compact = value.replace(" ", "")
+    if not 15 <= len(compact) <= 34:
+        return False
+    digits = "".join(str(int(c, 36)) for c in compact[4:] + compact[:4])
+    return int(digits) % 97 == 1
+
+
+#: The words of a line that speaks of a bank account (``IBAN: DE89 ...``, ``Beneficiary account``).
+_IBAN_LABEL = re.compile(r"(?<![A-Za-z])(?:iban|bic|swift|sepa|bank|account|beneficiary)", re.IGNORECASE)
+_ID_OUTPUT = re.compile(r"\buid=[0-9]+\(")
+
+
+def _line_before(match: re.Match[str]) -> str:
+    text = match.string
+    start = max(text.rfind("\n", 0, match.start()), text.rfind("\r", 0, match.start())) + 1
+    return text[start : match.start()]
+
+
+def _iban_labelled(match: re.Match[str]) -> bool:
+    """An IBAN is sought only on a line that speaks of a bank account (:data:`_IBAN_LABEL`)."""
+    text = match.string
+    ends = [i for i in (text.find("\n", match.end()), text.find("\r", match.end())) if i >= 0]
+    line = _line_before(match) + text[match.start() : min(ends, default=len(text))]
+    return _IBAN_LABEL.search(line) is not None
+
+
+def _in_id_output(match: re.Match[str]) -> bool:
+    """``uid=1001(mchen) gid=1001(mchen) groups=...``: the names in ``id``'s output."""
+    return _ID_OUTPUT.search(_line_before(match) + match.group()) is not None
+
+
+#: Group names every system has: evidence of a setup (``groups=27(sudo),998(docker)``), no one's name.
+_SYSTEM_GROUPS = _words(
+    "sudo wheel adm docker users staff audio video plugdev dialout cdrom floppy netdev lpadmin sambashare "
+    "lxd kvm libvirt input render systemd-journal tty disk lp mail news uucp man proxy kmem backup operator "
+    "list irc src shadow utmp sasl games everyone admin nogroup bin sys sync wireshark bluetooth scanner "
+    "vboxusers podman deploy git jenkins postgres mysql redis nginx apache ansible"
+)
+
+
+def person_name(value: str) -> bool:
+    """A user name that names someone: not a generic account (``root``, ``deploy``) or system group."""
+    lower = value.lower()
+    return home_user(value) and lower not in GENERIC_NAMES and lower not in _SYSTEM_GROUPS
+
+
 # -- credentials by context ---------------------------------------------------------
 
 #: Key suffixes that make a password-like key harmless (``token_type``,
@@ -248,7 +330,7 @@ _HARMLESS_WORDS = sorted(_words(
     "expiration lifetime timeout seconds secs minutes hours days ms interval duration age url "
     "uri endpoint path file dir name policy method mode header prefix enabled required usage "
     "used id ids version format provider strategy store field label ref hint manager backend "
-    "engine service arn region kind scope scopes audience issuer algorithm alg rotation"
+    "engine service arn region kind scope scopes audience issuer algorithm alg rotation stdin fd prompt"
 ))
 
 
@@ -265,8 +347,10 @@ def _harmless_after(words: Iterable[str]) -> str:
 _KEY_CHARS = r"[A-Za-z0-9_.-]"
 #: The key must not go on with a harmless word.
 _HARMLESS = _harmless_after(_HARMLESS_WORDS)
-#: What separates a key from its value.
-_SEP = r"[\"']?[ \t]*(?::=|=>|:(?!:)|=(?!=))"
+#: What separates a key from its value; `` -> `` as Scala, Kotlin and Java's ``Map`` print a pair
+#: (``Map(user -> bob, password -> x)``), with a blank on each side so ``ptr->token`` (code) stays;
+#: a subscript's ``"]`` before it (``os.environ["API_KEY"] = "x"``).
+_SEP = r"(?:[\"']\]?)?(?:[ \t]*(?::=|=>|:(?!:)|=(?!=))|[ \t]+->(?=[ \t]))"
 
 #: Start of a key: not in the middle of a word.
 _KEY_START = r"(?<![A-Za-z0-9_.-])"
@@ -280,7 +364,8 @@ _WORD = (
 )
 #: A quoted value: up to the same quote (escapes allowed), or to the end of
 #: the line if the quote is never closed (a truncated line: fail closed).
-_QUOTED_THEN = r"(?:(?!(?P=q))[^\\\r\n]|\\.)+"
+#: A shell's ``'It'\\''s'`` (close, escaped quote, reopen) goes on with the same value.
+_QUOTED_THEN = r"(?:(?!(?P=q))[^\\\r\n]|\\.|'\\'')+"
 #: An unquoted value at the start of a line (env file, YAML): the rest of it.
 #: It stops before a command that follows (``PGPASSWORD=x psql -h db``).
 _LINE_REST = r"[^\s\"'](?:(?:(?![ \t]+[a-z][a-z0-9_.-]*[ \t]+-)[^\r\n])*[^\s])?"
@@ -337,7 +422,7 @@ def _assign_trigger(head: str, context: str = "") -> str:
     ``context`` is a leading ``(?:^...)`` group: Hyperscan uses it, the
     Python prefilter drops it (see :mod:`~diagbundle.redaction.prefilter`).
     """
-    return "|".join(rf"{context}{h}[\"']?[ \t]*[:=]" for h in split_alternatives(head))
+    return "|".join(rf"{context}{h}[\"']?\]?[ \t]*(?:[:=]|->)" for h in split_alternatives(head))
 
 
 def _flag_trigger(head: str, context: str) -> str:
@@ -345,13 +430,34 @@ def _flag_trigger(head: str, context: str) -> str:
 
 
 #: A header value: the credentials after an optional scheme, to the closing
-#: quote or the end of the line (never past a quote: JSON stays valid).
-_HEADER_VALUE = (
-    r"(?P<q>[\"'])?(?:(?i:bearer|basic|digest|token|negotiate|ntlm)[ \t]+)?"
-    r"(?P<value>(?(q)(?:(?!(?P=q))[^\\\r\n]|\\.)+"
-    r"|(?:(?<=(?i:digest)[ \t])[^\r\n]*[^\s]"
-    r"|(?:[^\r\n\"'\\]|\\(?![\"']))*[^\s\"'\\])))"
+#: quote or the end of the line (never past a quote: JSON stays valid). Go prints a header map
+#: as ``map[Authorization:[Bearer x] User-Agent:[...]]``: there the value ends at its ``]``.
+_HEADER_REST = (
+    r"(?:(?<=(?i:digest)[ \t])[^\r\n]*[^\s]"
+    r"|(?:[^\r\n\"'\\]|\\(?![\"']))*[^\s\"'\\])"
 )
+
+
+def _header_value(rest: str = _HEADER_REST) -> str:
+    """A header's value: quoted, in a Go map's brackets, or ``rest`` (by default to the line's end)."""
+    return (
+        r"(?P<q>[\"'])?(?P<gb>\[(?![\"']))?(?:(?i:bearer|basic|digest|token|negotiate|ntlm)[ \t]+)?"
+        rf"(?P<value>(?(q)(?:(?!(?P=q))[^\\\r\n]|\\.)+|(?(gb)[^\]\r\n]*[^\]\s]|{rest})))"
+    )
+
+
+#: ``Authorization=Bearer x Accept=...`` (logfmt, a query string): after ``=`` the credential is
+#: one word; after ``:`` (an HTTP header) the rest of the line.
+_AUTHORIZATION_REST = (
+    r"(?(eq)(?:(?<=(?i:digest)[ \t])[^\r\n]*[^\s]|[^\s\"'\\&;,]+)|" + _HEADER_REST + ")"
+)
+#: A ``Set-Cookie`` header sets one cookie: its attributes after the first ``;`` (``Path``,
+#: ``Expires``, ``SameSite``) are evidence.
+_SET_COOKIE_REST = r"[^;\r\n\"'\\]*[^;\s\"'\\]"
+
+
+#: An XML element's text, also wrapped in ``<![CDATA[...]]>``.
+CDATA_VALUE = r"(?:<!\[CDATA\[)?(?P<value>(?:(?!\]\]>)[^<\r\n])+)(?:\]\]>)?"
 
 
 def _secret_rules() -> list[Rule]:
@@ -426,14 +532,18 @@ def _secret_rules() -> list[Rule]:
              flags=A, trigger="eyj"),
         # HTTP credentials, in headers, dumps and code.
         Rule("authorization",
-             _KEY_START + r"[\"']?(?i:(?:proxy-)?authorization)[\"']?[ \t]*[:=][ \t]*"
-             + _HEADER_VALUE,
-             group="value", flags=A, validate=not_placeholder,
+             _KEY_START + r"[\"']?(?i:(?:proxy-)?authorization)[\"']?[ \t]*(?:(?P<eq>=)|:)[ \t]*"
+             + _header_value(_AUTHORIZATION_REST),
+             group="value", flags=A, validate=header_credential,
              trigger=r"authorization[\"']?[ \t]*[:=]"),
         Rule("cookie",
-             _KEY_START + r"[\"']?(?i:set-cookie|cookie)[\"']?[ \t]*[:=][ \t]*" + _HEADER_VALUE,
-             group="value", flags=A, validate=not_placeholder,
+             _KEY_START + r"[\"']?(?i:cookie)[\"']?[ \t]*[:=][ \t]*" + _header_value(),
+             group="value", flags=A, validate=header_credential,
              trigger=r"cookie[\"']?[ \t]*[:=]"),
+        Rule("cookie",
+             _KEY_START + r"[\"']?(?i:set-cookie)[\"']?[ \t]*[:=][ \t]*" + _header_value(_SET_COOKIE_REST),
+             group="value", flags=A, validate=header_credential,
+             trigger=r"(?:^set-|[^a-z0-9_.-]set-)cookie[\"']?[ \t]*[:=]"),
         Rule("bearer", r"(?i:bearer)(?<![A-Za-z0-9](?i:bearer))[ \t]+(?P<value>[A-Za-z0-9._~+/-]+=*)",
              group="value", flags=A, validate=bearer_token,
              trigger=r"bearer[ \t]+[a-z0-9._~+/-]"),
@@ -446,26 +556,43 @@ def _secret_rules() -> list[Rule]:
         Rule("url-password",
              # A password may hold "/", "?" or "#" (HTTPS_PROXY=http://u:pa/ss@proxy:8080);
              # the last "@" before the host ends it, and a port ("host:443/@scope") is no password.
+             # An "@" in the password (redis://:pa@ss@host) when another "@" follows before any "/".
              r"(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{0,30}://[^\s:/@\"'<>]*:"
-             r"(?P<value>[^\s\"'<>@]+)@(?=[A-Za-z0-9\[])",
+             r"(?P<value>(?:[^\s\"'<>@]|@(?=[^\s\"'<>@/]*@))+)@(?=[A-Za-z0-9\[])",
              group="value", flags=A, validate=_url_password,
              # The pattern's own tail: "@" alone flagged every line with an
              # e-mail address, and this pattern is slow to search (no literal start).
-             trigger=r"://[^\s:/@\"'<>]*:[^\s\"'<>@]+@"),
+             trigger=r"://[^\s:/@\"'<>]*:[^\s\"'<>]+@"),
         Rule("url-password",
              r"(?<![A-Za-z0-9-])(?:-u|--user|--proxy-user)[ \t]*[\"']?(?P<user>[^\s:\"']+):"
              r"(?P<value>[^\s\"']+)",
              group="value", flags=A, validate=not_placeholder, trigger="-u", check=_not_uid_gid),
         Rule("password",
-             r"(?i:\b(?:mysql|mysqldump|mysqladmin|mariadb)\b)[^\r\n]*?[ \t]-p(?P<value>[^\s\"']+)",
+             r"(?i:\b(?:mysql|mysqldump|mysqladmin|mariadb)\b)[^\r\n]*?[ \t]-p"
+             r"(?P<q>[\"'])?(?P<value>(?(q)(?:(?!(?P=q))[^\r\n])+|[^\s\"']+))",
              group="value", flags=A, validate=not_placeholder, trigger=r"mysql|mariadb"),
-        Rule("password", r"<(?P<tag>(?i:[a-z_:-]*pass(?:word)?))>(?P<value>[^<\r\n]+)</(?P=tag)>",
+        # Oracle's thin and OCI JDBC URLs write user/password@ (jdbc:oracle:thin:scott/tiger@//db:1521/x).
+        Rule("url-password", r"jdbc:oracle:(?i:thin|oci)[^:\s]*:[^\s/@:\"']+/(?P<value>[^\s@\"']+)@",
+             group="value", flags=A, validate=not_placeholder, trigger=r"jdbc:oracle:"),
+        # OpenVPN's static key (tls-auth, tls-crypt, secret): hex lines between its own markers.
+        Rule(
+            "private-key",
+            r"-----BEGIN OpenVPN Static key V[0-9]-----(?:[0-9A-Fa-f \t]|\\[nrt])*"
+            r"(?:-----END OpenVPN Static key V[0-9]-----)?",
+            flags=A, trigger="-----begin openvpn static key",
+            block_end=r"-----END OpenVPN Static key V[0-9]-----",
+        ),
+        Rule("password", r"<(?P<tag>(?i:[a-z_:-]*pass(?:word)?))>" + CDATA_VALUE + r"</(?P=tag)>",
              group="value", flags=A, validate=not_placeholder, trigger="pass"),
     ]
     rules += kv_rules("password", [
         (r"(?i:pass)(?:(?i:word|wd|phrase|code)|(?<![A-Za-z](?i:pass))(?![a-z]))",
          r"pass[a-z0-9_.-]*"),
         (r"(?i:pwd)", r"pwd[a-z0-9_.-]*"),
+        # DB_PW, ADMIN_PW, smtpPw, --pw: "pw" as a word of the key, not inside one (pwm, upward)
+        # nor after a dash inside a word (7z's -pSecretZip-Pw is a value).
+        (r"(?i:pw)(?:(?<![A-Za-z0-9](?i:pw))(?<![A-Za-z0-9]-(?i:pw))|(?<=[a-z0-9]Pw))(?![a-z])",
+         r"pw[a-z0-9_.-]*"),
     ])
     rules += kv_rules("secret", [
         (r"(?i:secret)(?!(?i:ary|s\b))", r"secret[a-z0-9_.-]*"),
@@ -484,6 +611,17 @@ def _secret_rules() -> list[Rule]:
          .replace("*", "[a-z0-9_.-]*")),
         (r"(?i:cred)(?<![A-Za-z](?i:cred))(?:(?i:entials?|s))?(?![a-z])", r"cred[a-z0-9_.-]*"),
     ])
+    rules.append(Rule(
+        "base64-credential",
+        r"(?<![A-Za-z0-9+/])(?:" + "|".join(re.escape(p) for p in _BASE64_STARTS) + r")[A-Za-z0-9+/]*={0,2}"
+        r"(?![A-Za-z0-9+/=])",
+        flags=A, validate=base64_credential, trigger="|".join(re.escape(p.lower()) for p in _BASE64_STARTS),
+    ))
+    rules.append(Rule(
+        "iban",
+        r"(?<![A-Za-z0-9])[A-Z]{2}[0-9]{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,3})?(?![A-Za-z0-9])",
+        flags=A, validate=iban, check=_iban_labelled, trigger="iban|bic|swift|sepa|bank|account|beneficiary",
+    ))
     rules.append(
         Rule("credit-card",
              # Undelimited only up to 16 digits: longer runs are IDs (a 63-bit
@@ -550,13 +688,14 @@ def pii_rules(kinds: Iterable[str]) -> list[Rule]:
         rules.append(Rule(
             "home-user",
             r"(?:/(?<![A-Za-z0-9._~-]/)(?<!GET /)(?<!POST /)(?<!PUT /)(?<!HEAD /)(?<!DELETE /)(?<!PATCH /)"
-            r"(?<!OPTIONS /)(?:home|Users|var/home)/"
+            r"(?<!OPTIONS /)(?:home|Users|var/home|mnt/[A-Za-z]/(?i:users))/"
             r"|/(?<=[A-Za-z]:/)(?i:users)/"
-            r"|\\(?<![A-Za-z0-9]\\)\\?(?i:users)\\\\?)"
+            r"|\\(?<![A-Za-z0-9]\\)\\?(?i:users|documents and settings)\\\\?)"
             r"(?P<value>[^/\\\s\"'<>:;,*?|]+)",
             kind="pii", group="value", flags=A, validate=home_user, label="user",
-            trigger=r"/home/|/users/|\\users\\",
+            trigger=r"/home/|/users/|\\users\\|\\documents and settings\\",
         ))
+        rules += _person_rules()
     if "host" in on:
         # Other machines' names (diagbundle/redaction/hosts.py): mDNS and home routers (.local,
         # .lan, .home.arpa), private zones (.internal, .intranet, .localdomain, .corp) and company
@@ -577,12 +716,107 @@ def pii_rules(kinds: Iterable[str]) -> list[Rule]:
     if "phone" in on:
         rules.append(Rule(
             "phone",
-            r"(?<![A-Za-z0-9+_.-])(?:\+[1-9][0-9]{0,2}[ .-]?)?(?:\([0-9]{2,4}\)[ .-]?)?"
-            r"[0-9]{1,8}(?:[ .-][0-9]{2,8}){0,4}(?![0-9A-Za-z_]|[.-][0-9])",
+            # E.164 written in one piece (+442079460958, tel: links, JSON); a trunk "(0)" (+49 (0)89 ...).
+            r"(?<![A-Za-z0-9+_.-])(?:\+[1-9][0-9]{7,14}|(?:\+[1-9][0-9]{0,2}[ .-]?)?(?:\([0-9]{1,4}\)[ .-]?)?"
+            r"[0-9]{1,8}(?:[ .-][0-9]{2,8}){0,4})(?![0-9A-Za-z_]|[.-][0-9])",
             kind="pii", flags=A, validate=phone_number,
             # Not "+0" (time zones) nor "+" with fewer than 8 digits or separators after it.
             trigger=r"\+[1-9][0-9 .()-]{7}|\([0-9]{2,4}\)|[0-9]{3}[-. ][0-9]{3}[-. ][0-9]{4}",
         ))
+    return rules
+
+
+#: Fields of system reports (Windows ``systeminfo``, macOS ``system_profiler``, ``hostnamectl``)
+#: that name the machine or its owner: ``Host Name:  DESKTOP-8JQ2M7P``, ``User Name: Jane Doe (jdoe)``.
+_REPORT_FIELDS = {
+    "host": ("host name", "computer name", "local host name", "logon server", "device name"),
+    "user": ("user name", "registered owner", "full name", "owner name"),
+}
+#: A tool that names a remote account as user@host: ssh, scp, rsync and friends.
+_REMOTE_TOOL = re.compile(
+    r"(?<![A-Za-z0-9_-])(?:ssh|scp|sftp|rsync|mosh|autossh|ssh-copy-id|sshfs)(?![A-Za-z0-9_-])"
+)
+
+
+def _after_remote_tool(match: re.Match[str]) -> bool:
+    return _REMOTE_TOOL.search(_line_before(match)) is not None
+
+
+def _report_value(value: str) -> bool:
+    return not_placeholder(value) and value.strip().lower() not in ("n/a", "none", "unknown", "localhost")
+
+
+def _report_host(value: str) -> bool:
+    """A machine's name in a report; a name in public DNS (``Host Name: api.example.com``) stays."""
+    return _report_value(value) and (" " in value.strip() or "." not in value or machine_name(value))
+
+
+def _person_rules() -> list[Rule]:
+    """User and machine names where a shell prompt, an SSH key's comment, ``id``, a remote
+    command (``ssh jdoe@build-07``), a system report or the login variables print them."""
+    rules = []
+    for label, fields in _REPORT_FIELDS.items():
+        rules.append(Rule(
+            "report-" + label,
+            r"^[ \t]*(?i:" + "|".join(f.replace(" ", "[ \t]") for f in fields) + r")[ \t]*:[ \t]+"
+            r"(?P<value>[^\s](?:[^\r\n]*[^\s])?)",
+            kind="pii", group="value", flags=A, label=label, fold_case=True,
+            validate=_report_host if label == "host" else _report_value,
+            # " name:" is what most labels end with: the Python prefilter seeks it (the context
+            # before it is Hyperscan's), not "user" or "com" that every log line has.
+            trigger="|".join(
+                (r"(?:^[ \t]*" + f[:-5].replace(" ", r"[ \t]") + r")[ \t]name[ \t]*:") if f.endswith(" name")
+                else (r"(?:^[ \t]*)" + f.replace(" ", r"[ \t]") + r"[ \t]*:") for f in fields),
+        ))
+    # The login variables of an environment dump (env, set, export -p, a Dockerfile): USER=jdoe,
+    # one a line. (Mid-line "user=" is a log's field, too often a service account to guess.)
+    rules.append(Rule(
+        "env-user", r"^(?:export[ \t]+|declare[ \t]+-x[ \t]+|ENV[ \t]+)?(?:USER|LOGNAME|USERNAME|SUDO_USER)"
+        r"=[\"']?(?P<value>[A-Za-z_][A-Za-z0-9_.-]{0,31})(?![A-Za-z0-9_.@-])",
+        kind="pii", group="value", flags=A, label="user", validate=person_name, fold_case=True,
+        # Each part a line start and a literal: the Python prefilter seeks "\nuser=", not "user".
+        trigger="|".join(rf"^{lead}{name}="
+                         for lead in ("", r"export[ \t]+", r"declare[ \t]+-x[ \t]+", r"env[ \t]+")
+                         for name in ("user", "logname", "username", "sudo_user")),
+    ))
+    for group, label, validate in (("value", "user", person_name), ("host", "host", machine_name)):
+        rules.append(Rule(
+            "remote-" + label,
+            r"(?<![^\s\"'=])(?P<value>[a-z_][a-z0-9_.-]{0,31})@(?P<host>[A-Za-z0-9][A-Za-z0-9.-]{0,252})"
+            r"(?=[:\s\"']|$)",
+            kind="pii", group=group, flags=A, label=label, validate=validate, check=_after_remote_tool,
+            fold_case=True, trigger=r"(?:ssh|scp|sftp|rsync|mosh|sshfs)[ \t].*@",
+        ))
+    # A prompt pasted with its command: "jdoe@build-07:~/src$ make", "[mchen@ws-4411 ~]$ ...".
+    venv = r"^(?:\([^()\s]{1,40}\)[ \t]+)?"
+    user_at = r"(?P<value>[a-z_][a-z0-9_.-]{0,31})@(?P<host>[A-Za-z0-9][A-Za-z0-9.-]{0,62})"
+    parts: tuple[tuple[str, str, Callable[[str], bool] | None], ...] = (
+        ("value", "user", person_name), ("host", "host", None))
+    for group, label, name_check in parts:
+        rules.append(Rule(
+            "prompt-" + label, venv + user_at + r":[~/][^\s$#]*[$#](?=[ \t]|\r?$)",
+            kind="pii", group=group, flags=A, label=label, validate=name_check, fold_case=True,
+            trigger=r"@[a-z0-9][a-z0-9.-]{0,62}:[~/][^ \t\n]{0,200}[$#]",
+        ))
+        rules.append(Rule(
+            "prompt-" + label, venv + r"\[" + user_at + r"[ \t][^\]\r\n]{0,200}\][$#](?=[ \t]|\r?$)",
+            kind="pii", group=group, flags=A, label=label, validate=name_check, fold_case=True,
+            trigger=r"@[a-z0-9][a-z0-9.-]{0,62}[ \t][^\]\n]{0,200}\][$#]",
+        ))
+        # An SSH public key's comment (authorized_keys, *.pub): "ssh-ed25519 AAAA... jdoe@laptop".
+        rules.append(Rule(
+            "ssh-key-" + label,
+            r"(?:ssh-(?:rsa|ed25519|dss)|ecdsa-sha2-nistp(?:256|384|521)|sk-ssh-ed25519@openssh\.com)[ \t]+"
+            r"AAAA[A-Za-z0-9+/]+={0,3}[ \t]+(?:[^\r\n@]{0,200}?[ \t])?(?P<value>[A-Za-z0-9._-]{1,64})"
+            r"@(?P<host>[A-Za-z0-9][A-Za-z0-9-]{0,62}(?:\.[A-Za-z0-9-]{1,63})*)(?![A-Za-z0-9.-])",
+            kind="pii", group=group, flags=A, label=label, validate=name_check, fold_case=True,
+            trigger=r"ssh-(?:rsa|ed25519|dss)[ \t]+aaaa|ecdsa-sha2-nistp|sk-ssh-ed25519@",
+        ))
+    rules.append(Rule(
+        "id-user", r"(?<=[=,])[0-9]{1,10}\((?P<value>[A-Za-z_][A-Za-z0-9_.-]{0,31})\)",
+        kind="pii", group="value", flags=A, label="user", validate=person_name, check=_in_id_output,
+        fold_case=True, trigger=r"uid=[0-9]+\(",
+    ))
     return rules
 
 

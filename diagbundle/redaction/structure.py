@@ -34,19 +34,20 @@ _WORD_BODY = r"(?![{\[])(?:[^\s\"'\\,;&<>)\]}\x1b]|\\(?![\"\s]))+"
 _VALUE = rf"(?P<q>[\"'])?(?P<value>(?(q){_QUOTED_BODY}|{_WORD_BODY}))"
 _KEY_CHARS = r"[A-Za-z0-9_.-]"
 #: Words that start or end a credential key the older keyword rules do not know.
-_WORDS = r"key|keys|session|sid|csrf|xsrf|auth|cookie|otp|pin|salt|nonce|ticket|hmac|cred"
-_STRONG_WORDS = "sid|csrf|xsrf|cookie|otp|pin|hmac|cred"
+_WORDS = r"key|keys|session|sid|csrf|xsrf|auth|cookie|otp|pin|salt|nonce|ticket|hmac|cred|ssn|cvv|cvc|psk"
+_STRONG_WORDS = "sid|csrf|xsrf|cookie|otp|pin|hmac|cred|ssn|cvv|cvc|psk"
 _WEAK_WORDS = "key|keys|session|auth|salt|nonce|ticket"
-#: A word that every key keys.strength accepts holds (a superset, for triggers).
-_NAME_WORDS = ("pass|pwd|secret|token|key|cred|csrf|xsrf|sess|sid|cookie|auth|sig|hmac|bearer|otp|mfa|pin"
-               "|cvv|cvc|ssn|conn|code|salt|nonce|ticket")
+#: A word that every key keys.strength accepts holds (a superset, for triggers; keep it in step
+#: with keys.STRONG and keys.WEAK: tests/test_redaction_triggers.py checks it).
+NAME_WORDS = ("pass|pw|secret|token|key|cred|csrf|xsrf|sess|sid|cookie|auth|sig|hmac|bearer|otp|mfa|pin"
+               "|cvv|cvc|ssn|psk|conn|code|salt|nonce|ticket")
 _FIRST_LETTERS = "".join(sorted({c for w in _WORDS.split("|") for c in (w[0].lower(), w[0].upper())}))
 
 
 # Compiled once: the rule set is larger than the re module's cache of 512
 # patterns, and these run once per match.
 _SCHEME_AT_END = re.compile(r"(?i)(?<=[:=])[ \t\"']*(?:bearer|basic|token|digest)[ \t]*$")
-_SEPARATOR_AT_END = re.compile(r"(?::=|=>|:|=)$")
+_SEPARATOR_AT_END = re.compile(r"(?::=|=>|->|:|=)$")
 _KEY_AT_END = re.compile(r"[A-Za-z0-9_.$@-]*$")
 _LLM_TOKEN = re.compile(r"[ \t]*[A-Za-z][a-z]{0,15}[ \t.,!?]*")
 _NETRC_ENTRY = re.compile(r"(?i:machine|default)\b")
@@ -65,7 +66,7 @@ def key_of(match: re.Match[str]) -> str:
     start = match.start("value")
     head = match.string[max(0, start - 256) : start].rstrip(" \t\"'")
     head = _SCHEME_AT_END.sub("", head).rstrip(" \t\"'")
-    head = _SEPARATOR_AT_END.sub("", head).rstrip(" \t\"'")
+    head = _SEPARATOR_AT_END.sub("", head).rstrip(" \t\"']")
     key = _KEY_AT_END.search(head)
     return key.group().lstrip("-") if key else ""
 
@@ -121,18 +122,21 @@ def _pair_rule() -> Rule:
         # The name must hold a word keys.strength can take for a credential: HTTP
         # header arrays ({"name":"accept","value":...}) then never reach the rule.
         trigger=_each("name|key|id|header|variable|param",
-                      rf"[\"']?[ \t]*[:=][ \t]*[\"']?[a-z0-9_.:-]*(?:{_NAME_WORDS})"),
+                      rf"[\"']?[ \t]*[:=][ \t]*[\"']?[a-z0-9_.:-]*(?:{NAME_WORDS})"),
     )
+
+
+#: An XML element's text, also wrapped in ``<![CDATA[...]]>``.
+_CDATA_VALUE = r"(?:<!\[CDATA\[)?(?P<value>(?:(?!\]\]>)[^<\r\n])+)(?:\]\]>)?"
 
 
 def _xml_element_rule() -> Rule:
     return Rule(
         "credential",
         r"<(?P<tag>(?:[A-Za-z_][\w.-]*:)?(?P<key>[A-Za-z_][\w.-]*))(?:[ \t][^<>]*)?>"
-        r"(?P<value>[^<\r\n]+)</(?P=tag)>",
+        + _CDATA_VALUE + r"</(?P=tag)>",
         group="value", flags=A, priority=-1, check=judged,
-        trigger=r"<[a-z_][a-z0-9_.:-]*(?:key|secret|token|pass|pwd|auth|session|credential|signature"
-                r"|cookie|sid|csrf|xsrf)[a-z0-9_.-]*[ \t>]",
+        trigger=rf"<[a-z_][a-z0-9_.:-]*(?:{NAME_WORDS})[a-z0-9_.-]*[ \t>]",
     )
 
 
@@ -150,6 +154,91 @@ def _dockerfile_env_rule() -> Rule:
         r"^[ \t]*(?:ENV|ARG)[ \t]+(?P<key>[A-Za-z0-9_.-]+)[ \t]+(?![ \t]*=)(?P<q>[\"'])?"
         rf"(?P<value>(?(q){_QUOTED_BODY}|[^\s\"'](?:[^\r\n]*[^\s])?))",
         group="value", flags=A, priority=-1, check=judged, trigger=r"^[ \t]*(?:env|arg)[ \t]",
+    )
+
+
+#: A value that is not a plain word: a cell or directive value must hold a digit or a symbol, so a
+#: table's header row (``password | hash``) and prose (``password reset``) stay.
+_NOT_A_WORD = re.compile(r".*[^A-Za-z \t].*")
+#: A value that names a file or a variable, not a secret: ``ssl_certificate_key /etc/ssl/k.pem;``,
+#: OpenVPN's ``secret static.key`` and ``auth-user-pass creds.txt``.
+_PATH_OR_VAR = re.compile(r"[~.]?/.*|\$.*|.*;|[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*\.[a-z]{2,4}")
+
+
+def _strong_cell(match: re.Match[str]) -> bool:
+    """A credential key's value written without a separator: only under a strong key, and shaped
+    like a secret (not a word, a path or a variable)."""
+    value = match.group("value").strip()
+    return (keys.strength(match.group("key")) == "strong" and _NOT_A_WORD.fullmatch(value) is not None
+            and _PATH_OR_VAR.fullmatch(value) is None and judged(match))
+
+
+def _strong_table_cell(match: re.Match[str]) -> bool:
+    """:func:`_strong_cell`, but a number in a table is a count (diagbundle's own summary has
+    ``| password | 3 |``), not a secret."""
+    return not match.group("value").strip().isdigit() and _strong_cell(match)
+
+
+#: Words every strong key holds (a superset, for the triggers below).
+_STRONG_KEY_WORDS = (
+    "pass|pw|secret|token|key|cred|auth|psk|sid|sess|cookie|csrf|xsrf|ssn|cvv|cvc|otp|pin|hmac|sig|bearer|mfa|conn"
+)
+
+
+#: A key cell and the cell after it (the pattern of :func:`_table_cell_rule`).
+_TABLE_CELL = re.compile(
+    r"(?:^|(?<=[\t|,]))[ \t]*[\"']?(?P<key>[A-Za-z][A-Za-z0-9_.-]{0,100})[\"']?[ \t]*"
+    r"(?P<cell>\t|\||,)[ \t]*"
+    r"(?P<q>[\"'])?(?P<value>(?(q)(?:(?!(?P=q))[^\\\r\n]|\\.)+|(?:(?!(?P=cell))[^\s\"'])+))",
+    A,
+)
+
+
+def _table_cell_rule() -> Rule:
+    """A key in one cell and its value in the next: TSV (``DB_PASSWORD<TAB>x``), Markdown and
+    ASCII tables (``| api_token | x |``), CSV (``smtp_password,"x",2025-01-02``)."""
+    return Rule(
+        "credential",
+        _TABLE_CELL.pattern,
+        group="value", flags=A, priority=-1, check=_strong_table_cell,
+        trigger=_each(_STRONG_KEY_WORDS, r"[a-z0-9_.-]*[\"']?[ \t]*[\t|,][ \t]*[\"']?[^\s\"'|,]"),
+    )
+
+
+def _directive_rule() -> Rule:
+    """``requirepass x`` (redis.conf), ``psk x``: a lower-case directive and one value, a line."""
+    return Rule(
+        "credential",
+        r"^[ \t]*(?P<key>[a-z][a-z0-9_.-]{0,100})[ \t]+(?P<q>[\"'])?"
+        r"(?P<value>(?(q)(?:(?!(?P=q))[^\\\r\n]|\\.)+|[^\s\"']+))(?(q)(?P=q))[ \t]*\r?$",
+        group="value", flags=A, priority=-1, check=_strong_cell,
+        # Each alternative's line-start context, key head included, is Hyperscan's alone: the
+        # Python prefilter drops it and seeks the word (a class first would be tried everywhere).
+        trigger="|".join(
+            rf"(?:^[ \t]*[a-z0-9_.-]*){w}[a-z0-9_.-]*[ \t]+[^ \t\n]+[ \t]*\r?$"
+            for w in _STRONG_KEY_WORDS.split("|")
+        ),
+    )
+
+
+def _plist_rule() -> Rule:
+    """A property list's ``<key>API_TOKEN</key><string>x</string>`` on one line."""
+    return Rule(
+        "credential",
+        r"<key>[ \t]*(?P<key>[A-Za-z0-9_.:-]{1,100})[ \t]*</key>[ \t]*<string>(?P<value>[^<\r\n]+)</string>",
+        group="value", flags=A, priority=-1, check=judged,
+        trigger=r"</key>[ \t]*<string>",
+    )
+
+
+def _setter_rule() -> Rule:
+    """Code that sets a credential from a literal: ``ds.setPassword("x")``, ``withApiKey('x')``."""
+    return Rule(
+        "credential",
+        r"(?<![A-Za-z0-9_])(?:set|with|put)_?(?P<key>[A-Za-z0-9_]{0,40}"
+        r"(?i:password|passwd|passphrase|secret|token|apikey|api_key|credentials?))\([ \t]*" + _QUOTED,
+        group="value", flags=A, priority=-1, check=judged,
+        trigger=r"(?:password|passwd|passphrase|secret|token|apikey|api_key|credentials?)\([ \t]*[\"']",
     )
 
 
@@ -250,6 +339,30 @@ def _putty_private(match: re.Match[str]) -> CountedLines | None:
     return CountedLines("putty-private-key", count) if 0 < count <= 1000 else None
 
 
+_PLIST_STRING = re.compile(r"[ \t]*<string>(?P<value>[^<\r\n]+)</string>")
+
+
+@dataclass
+class PlistString:
+    """The ``<string>`` on the line after a ``<key>`` that names a credential (a property list)."""
+
+    name: str
+
+    def line(self, content: str) -> tuple[list[tuple[int, int]], bool]:
+        if not content.strip():
+            return [], True
+        m = _PLIST_STRING.match(content)
+        return ([m.span("value")] if m else []), False
+
+
+def _plist_key(match: re.Match[str]) -> PlistString | None:
+    return PlistString("credential") if keys.strength(match.group("key")) == "strong" else None
+
+
+def _smtp_password(match: re.Match[str]) -> CountedLines:
+    return CountedLines("password", 1)
+
+
 def _yaml_block(match: re.Match[str]) -> IndentedValue | None:
     how = keys.strength(match.group("key"))
     indicator = match.group("indicator")
@@ -283,6 +396,16 @@ def _context_rules() -> list[Rule]:
              r"[\"']?(?P<key>[A-Za-z0-9_.:-]{1,100})[\"']?[ \t]*,?[ \t]*\r?$",
              kind="context", flags=A, priority=-1, follow=_name_then_value,
              trigger=_each("name|key", r"[\"']?[ \t]*:[ \t]*[\"']?[a-z0-9_.:-]+[\"']?[ \t]*,?[ \t]*\r?$")),
+        Rule("credential",
+             r"^[ \t]*<key>[ \t]*(?P<key>[A-Za-z0-9_.:-]{0,60}(?i:" + _STRONG_KEY_WORDS
+             + r")[A-Za-z0-9_.:-]{0,60})"
+             r"[ \t]*</key>[ \t]*\r?$",
+             kind="context", flags=A, priority=-1, follow=_plist_key,
+             trigger=r"(?:^[ \t]*)<key>[^<\n]{0,200}</key>[ \t]*\r?$"),
+        # SMTP AUTH LOGIN: the server's "334 UGFzc3dvcmQ6" (base64 "Password:") asks for the
+        # password, and the client's next line is it, in base64.
+        Rule("password", r"\b334[ \t]+UGFzc3dvcmQ6(?![A-Za-z0-9+/=])", kind="context", flags=A, priority=-1,
+             follow=_smtp_password, trigger=r"(?:^334[ \t]+|[^0-9]334[ \t]+)ugfzc3dvcmq6"),
         Rule("putty-private-key", r"^Private-Lines:[ \t]*(?P<count>[0-9]{1,4})[ \t]*\r?$",
              kind="context", flags=A, priority=-1, follow=_putty_private, trigger=r"^private-lines:"),
         Rule("password", r"^[ \t]*(?i:machine)[ \t]+\S+[ \t]*\r?$|^[ \t]*(?i:default)[ \t]*\r?$",
@@ -295,7 +418,8 @@ def structure_rules() -> list[Rule]:
     """Every rule of this module, single-line ones first."""
     return [
         _key_value_rule(), _pair_rule(), _xml_element_rule(), _php_define_rule(),
-        _dockerfile_env_rule(), _netrc_rule(), *_context_rules(),
+        _dockerfile_env_rule(), _netrc_rule(), _table_cell_rule(), _directive_rule(), _plist_rule(),
+        _setter_rule(), *_context_rules(),
     ]
 
 
