@@ -65,7 +65,9 @@ def command_rules() -> list[Rule]:
         _tool("password", r"sqlcmd|bcp|osql|isql|mssql-cli", r"-P[ \t]*", "sqlcmd|bcp|osql|isql|mssql-cli"),
         _tool("password", r"az(?:[ \t]+[a-z-]+)*[ \t]+login", r"-p[ \t]+|--password[ \t=]+", r"[ \t]login"),
         _tool("password", r"lftp", r"-u[ \t]+[^\s,]+,", "lftp"),
-        _tool("password", r"gh[ \t]+secret[ \t]+set", r"-b[ \t]+|--body[ \t=]+", "secret"),
+        # Not "secret" alone as the trigger: every <secret-N> pseudonym holds it, and a HAR's
+        # text pass then searched this rule on most of its lines.
+        _tool("password", r"gh[ \t]+secret[ \t]+set", r"-b[ \t]+|--body[ \t=]+", r"secret[ \t]+set"),
         # htpasswd -b[c...] FILE USER PASSWORD, and -nb USER PASSWORD: the last word is the password.
         Rule("password",
              r"(?<![A-Za-z0-9_-])htpasswd(?P<flags>(?:[ \t]+-[A-Za-z]+)+)"
