@@ -14,7 +14,8 @@ Three figures, each the median of ``--runs`` runs, in this process:
   UI, a dark terminal full of lines, a dense table) is read and its flagged
   lines filled. Beside each, for rapidocr: how wide the recogniser's input
   is (every line box scaled to the model's fixed 48 px height) times what
-  the model alone costs per px (a batch timed on its own): the floor under
+  the model alone takes for those lines, batched as rapidocr batches them
+  (random pixels of the same shapes, timed on their own): the floor under
   that screen's figure, whatever is done around the model.
 
 The CPU time beside each OCR figure is the load-independent one: the
@@ -42,13 +43,14 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from diagbundle_plugins.screenshots import capture
 from diagbundle_plugins.screenshots.format import PNG_FORMAT
 from diagbundle_plugins.screenshots.images import MAX_SIDE, decode, encode
 from diagbundle_plugins.screenshots.ocr import Engine, load_engine
 from diagbundle_plugins.screenshots.pixels import redact_pixels
-from diagbundle_plugins.screenshots.rapid import model_paths
+from diagbundle_plugins.screenshots.rapid import REC_MIN_WIDTH, model_paths
 from diagbundle_plugins.screenshots.textcheck import Line
 from PIL import Image, ImageDraw, ImageFont, PngImagePlugin
 
@@ -211,7 +213,7 @@ def bench_ocr(runs: int, engine: Engine, label: str, images: dict[str, Image.Ima
     t0 = time.perf_counter()
     engine.read(Image.new("RGB", (200, 60), "white"))
     print(f"{label}: first call (sessions warm up, once per run): {(time.perf_counter() - t0) * 1000:.0f} ms")
-    per_px = recogniser_cost(engine)
+    session = recogniser_session(engine)
     read: dict[str, list[str]] = {}
     for name, img in images.items():
         boxes: list[int] = []
@@ -226,40 +228,54 @@ def bench_ocr(runs: int, engine: Engine, label: str, images: dict[str, Image.Ima
         print(f"  {name}: {ms / 1000:.2f} s per 1920x1080 image ({LAST_CPU_MS / 1000:.2f} s CPU), "
               f"{boxes[0]} lines read, "
               f"{boxes[1]} masked (target <= 2.5 s)")
-        if per_px is not None:
+        if session is not None:
+            alone = model_alone(session, lines)
             width = recogniser_width(lines)
             print(f"    the recogniser's input: {width:,} px wide at 48 px high; the model alone takes "
-                  f"{width * per_px:.2f} s for that ({per_px * 1e6:.0f} µs per px, measured above)")
+                  f"{alone:.2f} s for it, batched as rapidocr batches it "
+                  f"({alone / width * 1e6:.0f} µs per px)")
     return read
 
 
 def recogniser_width(lines: list[Line]) -> int:
     """How wide the recogniser's input is: every line box scaled to its 48 px height."""
-    return sum(math.ceil(48 * (x1 - x0) / max(1, y1 - y0)) for x0, y0, x1, y1 in (ln.box for ln in lines))
+    return sum(_scaled_widths(lines))
 
 
-def recogniser_cost(engine: Engine) -> float | None:
-    """Seconds per px of width of rapidocr's recogniser alone: a batch of six 48x1024 lines.
+def _scaled_widths(lines: list[Line]) -> list[int]:
+    return [math.ceil(48 * (x1 - x0) / max(1, y1 - y0)) for x0, y0, x1, y1 in (ln.box for ln in lines)]
 
-    The floor under every figure above: a screen's OCR costs at least its
-    recogniser width times this, whatever is done around the model.
-    """
+
+def recogniser_session(engine: Engine) -> Any:
+    """rapidocr's recogniser session inside ``engine``, or None for another engine."""
     ocr = getattr(getattr(engine.read, "__self__", None), "_ocr", None)
-    session = getattr(getattr(ocr, "text_rec", None), "session", None)
-    if session is None:
-        return None
+    return getattr(getattr(ocr, "text_rec", None), "session", None)
+
+
+def model_alone(session: Any, lines: list[Line]) -> float:
+    """Seconds the recogniser model alone takes for these lines, batched as rapidocr batches them.
+
+    The floor under a screen's OCR figure, whatever is done around the
+    model: rapidocr sorts the lines by width and runs them six at a time,
+    each batch as wide as its widest line (never under 96 px here).
+    """
     import numpy
 
-    batch = numpy.random.default_rng(1).random((6, 3, 48, 1024), dtype=numpy.float32)
-    session(batch)
-    best = min(_timed(lambda: session(batch)) for _ in range(3))
-    return best / (6 * 1024)
-
-
-def _timed(fn: Callable[[], object]) -> float:
-    t0 = time.perf_counter()
-    fn()
-    return time.perf_counter() - t0
+    widths = sorted(max(REC_MIN_WIDTH, w) for w in _scaled_widths(lines))
+    rng = numpy.random.default_rng(1)
+    batches = [rng.random((len(widths[i:i + 6]), 3, 48, widths[i:i + 6][-1]), dtype=numpy.float32)
+               for i in range(0, len(widths), 6)]
+    for batch in batches[:1]:
+        session(batch)  # warm-up
+    total = 0.0
+    for batch in batches:
+        times = []
+        for _ in range(2):
+            t0 = time.perf_counter()
+            session(batch)
+            times.append(time.perf_counter() - t0)
+        total += min(times)
+    return total
 
 
 def main() -> None:
