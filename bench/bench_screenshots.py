@@ -263,8 +263,8 @@ def model_alone(session: Any, lines: list[Line]) -> float:
 
     widths = sorted(max(REC_MIN_WIDTH, w) for w in _scaled_widths(lines))
     rng = numpy.random.default_rng(1)
-    batches = [rng.random((len(widths[i:i + 6]), 3, 48, widths[i:i + 6][-1]), dtype=numpy.float32)
-               for i in range(0, len(widths), 6)]
+    groups = [widths[i:i + 6] for i in range(0, len(widths), 6)]
+    batches = [rng.random((len(group), 3, 48, group[-1]), dtype=numpy.float32) for group in groups]
     for batch in batches[:1]:
         session(batch)  # warm-up
     total = 0.0

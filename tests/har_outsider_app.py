@@ -27,17 +27,12 @@ import contextlib
 import hashlib
 import hmac
 import json
-import shutil
-import socket
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+from har_recorder import CHROMIUM, CHROMIUM_ARGS, closed_port, serving
 
 
 def _b64url(data: bytes) -> str:
@@ -609,32 +604,15 @@ class _App(BaseHTTPRequestHandler):
         self.close_connection = True
 
 
-def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def chromium_available() -> str | None:
-    """Why a HAR cannot be recorded here, or ``None`` when it can."""
-    if shutil.which(CHROMIUM) is None:
-        return f"{CHROMIUM} is not installed"
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return "playwright is not installed (pip install diagbundle[test])"
-    return None
-
-
 def record(har_paths: dict[str, Path]) -> None:
     """Run the session once per HAR content mode (``embed``, ``omit``) and write each HAR."""
     from playwright.sync_api import sync_playwright
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _App)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{server.server_address[1]}"
+    with serving(_App) as base, sync_playwright() as pw:
+        _session(pw, base, har_paths)
+
+
+def _session(pw: Any, base: str, har_paths: dict[str, Path]) -> None:
     args = {"rtReq": C["refresh_token in JSON request"], "cs": C["client_secret in JSON request"],
             "traceparent": EVIDENCE["traceparent"], "sentry": EVIDENCE["sentry-trace"],
             "ctid": EVIDENCE["x-client-trace-id"], "jwt": ACCESS_JWT, "opaque": C["bearer opaque token"],
@@ -647,7 +625,7 @@ def record(har_paths: dict[str, Path]) -> None:
             "job": JOB_ID, "sha": GIT_SHA, "reset": C["password reset path token"],
             "mpField": C["multipart api_token field"], "mpFile": C["multipart file secret (mismatched boundary)"],
             "fdPw": C["formdata password field"], "fdFile": C["formdata free text token="],
-            "refused": f"http://127.0.0.1:{_closed_port()}/down",
+            "refused": f"http://127.0.0.1:{closed_port()}/down",
             "cors": base.replace("127.0.0.1", "localhost") + "/api/cors",
             "ws": base.replace("http", "ws") + "/ws", "wsProto": C["websocket subprotocol token"],
             "wsInit": C["websocket client message token"], "nvAuth": C["JSON name/value pair Authorization"],
@@ -656,23 +634,18 @@ def record(har_paths: dict[str, Path]) -> None:
             "tupleKey": C["two-string header list X-Api-Key"], "authKey": C["authorization JSON key, no scheme"],
             "formCode": C["form string in JSON: code"], "formState": C["form string in JSON: state"],
             "b64Tok": C["base64 JSON blob accessToken"], "wsShort": C["websocket subprotocol after Bearer"]}
-    try:
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, timeout=30_000)
-            for content, har_path in har_paths.items():
-                context = browser.new_context(record_har_path=str(har_path), record_har_content=content)
-                page = context.new_page()
-                page.set_default_timeout(15_000)
-                page.goto(base + "/login")
-                page.evaluate("() => ping()")
-                page.fill("#pw", C["login password (form)"])
-                page.fill("#otp", C["login otp (form)"])
-                page.click("#go")
-                page.wait_for_url("**/oauth/cb*")
-                page.evaluate("c => run(c)", args)
-                page.wait_for_timeout(300)  # the last response bodies reach the HAR recorder
-                context.close()
-            browser.close()
-    finally:
-        server.shutdown()
-        server.server_close()
+    browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, timeout=30_000)
+    for content, har_path in har_paths.items():
+        context = browser.new_context(record_har_path=str(har_path), record_har_content=content)
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        page.goto(base + "/login")
+        page.evaluate("() => ping()")
+        page.fill("#pw", C["login password (form)"])
+        page.fill("#otp", C["login otp (form)"])
+        page.click("#go")
+        page.wait_for_url("**/oauth/cb*")
+        page.evaluate("c => run(c)", args)
+        page.wait_for_timeout(300)  # the last response bodies reach the HAR recorder
+        context.close()
+    browser.close()

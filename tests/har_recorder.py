@@ -20,6 +20,7 @@ import json
 import shutil
 import socket
 import threading
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -254,10 +255,24 @@ class _App(BaseHTTPRequestHandler):
         self.close_connection = True
 
 
-def _closed_port() -> int:
+def closed_port() -> int:
+    """A loopback port nothing listens on (a refused connection for the HAR to record)."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+@contextlib.contextmanager
+def serving(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+    """``handler`` served on a loopback port for the ``with`` block; yields its base URL."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def chromium_available() -> str | None:
@@ -275,36 +290,27 @@ def record(har_path: Path) -> None:
     """Run the scripted session once and write its HAR (bodies embedded) to ``har_path``."""
     from playwright.sync_api import sync_playwright
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _App)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{server.server_address[1]}"
-    try:
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, timeout=30_000)
-            context = browser.new_context(record_har_path=str(har_path), record_har_content="embed")
-            page = context.new_page()
-            page.set_default_timeout(15_000)
-            page.goto(base + "/login")
-            page.fill("#pw", CREDENTIALS["password"])
-            page.click("#go")
-            page.wait_for_url("**/oauth/complete*")
-            page.evaluate("c => run(c)", {
-                "bearer": CREDENTIALS["bearer token"], "trace": EVIDENCE["x-client-trace-id"],
-                "sentry": EVIDENCE["sentry-trace"], "gql": CREDENTIALS["graphql variable"],
-                "mfa": CREDENTIALS["mfa code in request body"], "chunk": EVIDENCE["webpack chunk"],
-                "sha": GIT_SHA, "rid": EVIDENCE["request_id param"],
-                "idt": CREDENTIALS["id_token in query"], "acc": CREDENTIALS["access_token in query"],
-                "multipart": CREDENTIALS["multipart file content"],
-                "refused": f"http://127.0.0.1:{_closed_port()}/down",
-                "cors": base.replace("127.0.0.1", "localhost") + "/api/cors",
-                "ws": base.replace("http", "ws") + "/ws",
-                "wsproto": CREDENTIALS["websocket subprotocol token"],
-                "wsmsg": CREDENTIALS["websocket message token"]})
-            page.wait_for_timeout(300)  # the last response bodies reach the HAR recorder
-            context.close()
-            browser.close()
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(_App) as base, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, timeout=30_000)
+        context = browser.new_context(record_har_path=str(har_path), record_har_content="embed")
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        page.goto(base + "/login")
+        page.fill("#pw", CREDENTIALS["password"])
+        page.click("#go")
+        page.wait_for_url("**/oauth/complete*")
+        page.evaluate("c => run(c)", {
+            "bearer": CREDENTIALS["bearer token"], "trace": EVIDENCE["x-client-trace-id"],
+            "sentry": EVIDENCE["sentry-trace"], "gql": CREDENTIALS["graphql variable"],
+            "mfa": CREDENTIALS["mfa code in request body"], "chunk": EVIDENCE["webpack chunk"],
+            "sha": GIT_SHA, "rid": EVIDENCE["request_id param"],
+            "idt": CREDENTIALS["id_token in query"], "acc": CREDENTIALS["access_token in query"],
+            "multipart": CREDENTIALS["multipart file content"],
+            "refused": f"http://127.0.0.1:{closed_port()}/down",
+            "cors": base.replace("127.0.0.1", "localhost") + "/api/cors",
+            "ws": base.replace("http", "ws") + "/ws",
+            "wsproto": CREDENTIALS["websocket subprotocol token"],
+            "wsmsg": CREDENTIALS["websocket message token"]})
+        page.wait_for_timeout(300)  # the last response bodies reach the HAR recorder
+        context.close()
+        browser.close()

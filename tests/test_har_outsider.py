@@ -21,8 +21,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from har_outsider_app import CHUNK, CREDENTIALS, EVIDENCE, MARKUP_EVIDENCE, chromium_available, record
+from har_outsider_app import CHUNK, CREDENTIALS, EVIDENCE, MARKUP_EVIDENCE, record
 from har_outsider_check import changed_evidence, har_strings, leaks
+from har_recorder import chromium_available
 
 pytestmark = pytest.mark.slow
 CLI = [sys.executable, "-m", "diagbundle"]

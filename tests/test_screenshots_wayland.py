@@ -9,6 +9,7 @@ real PNG. The CLI runs with that bus and a Wayland session's environment.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -72,7 +73,9 @@ def _known_png(path: Path) -> Image.Image:
     return img
 
 
-def _service(bus: str, tmp_path: Path, mode: str) -> subprocess.Popen[str]:
+@contextlib.contextmanager
+def _service(bus: str, tmp_path: Path, mode: str) -> Iterator[str]:
+    """The test portal service running on ``bus`` in ``mode`` for the ``with`` block; yields ``bus``."""
     pictures = tmp_path / "Pictures"
     pictures.mkdir(exist_ok=True)
     _known_png(pictures / "source.png")
@@ -80,25 +83,25 @@ def _service(bus: str, tmp_path: Path, mode: str) -> subprocess.Popen[str]:
                              str(tmp_path / "portal.log")],
                             env={**os.environ, "DBUS_SESSION_BUS_ADDRESS": bus},
                             stdout=subprocess.PIPE, text=True)
-    assert proc.stdout is not None
-    assert proc.stdout.readline().strip() == "ready"
-    return proc
+    try:
+        assert proc.stdout is not None
+        assert proc.stdout.readline().strip() == "ready"
+        yield bus
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
 
 
 @pytest.fixture
 def portal(bus: str, tmp_path: Path) -> Iterator[str]:
-    proc = _service(bus, tmp_path, "ok")
-    yield bus
-    proc.terminate()
-    proc.wait(timeout=10)
+    with _service(bus, tmp_path, "ok") as running:
+        yield running
 
 
 @pytest.fixture
 def cancelling_portal(bus: str, tmp_path: Path) -> Iterator[str]:
-    proc = _service(bus, tmp_path, "cancel")
-    yield bus
-    proc.terminate()
-    proc.wait(timeout=10)
+    with _service(bus, tmp_path, "cancel") as running:
+        yield running
 
 
 def _env(bus: str, tmp_path: Path, path: str | None = None) -> dict[str, str]:
