@@ -8,11 +8,12 @@ line through the stream to show memory stays flat. Prints figures only.
 
 Then, on the same text written to a file, side by side: ``gzip -6`` on it,
 ``diagbundle redact FILE`` end to end as installed (Hyperscan when it
-loads) and with Hyperscan hidden (the pure-Python fallback), the
+loads, one worker process per core) and with Hyperscan hidden (the
+pure-Python fallback), each also with ``--workers 0`` (one process), the
 pure-Python prefilter with and without its fast passes, and building a
 redactor cold (empty database cache) and warm. Targets are printed, not
 asserted: default install >= 150 MB/s, pure Python >= 60 MB/s, warm build
-<= 50 ms. The machine is shared: CPU seconds are printed beside wall time.
+<= 50 ms. The machine is shared: CPU seconds (all processes) are printed beside wall time.
 
     python bench/bench_redact.py [--mb 50] [--long-mb 100] [--engine python|hyperscan|both]
 
@@ -41,6 +42,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from diagbundle.redaction import Redactor, views
+from diagbundle.redaction.parallel import default_workers
 from diagbundle.redaction.prefilter import PythonPrefilter, load_hyperscan
 
 CHUNK = 64 << 10
@@ -284,11 +286,18 @@ def side_by_side(mb: int, hyperscan: bool) -> None:
         print(f"side by side on {size:.0f} MB of log text in one file:")
         line("gzip -6", *timed(["gzip", "-6", "-c", str(path)]))
         cli = [sys.executable, "-m", "diagbundle", "redact", str(path)]
+        workers = default_workers(busy=False)
         if hyperscan:
             timed(cli, env)  # fills the database cache, as any earlier run would
-            line("diagbundle redact (default: Hyperscan)", *timed(cli, env), "   target >= 150")
-        line("diagbundle redact (pure Python)",
-             *timed([sys.executable, "-c", NO_HYPERSCAN, "redact", str(path)], env), "   target >= 60")
+            line(f"diagbundle redact (default: Hyperscan, {workers} workers)", *timed(cli, env),
+                 "   target >= 150")
+            line("diagbundle redact --workers 0 (Hyperscan, one process)",
+                 *timed([*cli, "--workers", "0"], env))
+        no_hyperscan = [sys.executable, "-c", NO_HYPERSCAN, "redact", str(path)]
+        line(f"diagbundle redact (pure Python, {workers} workers)", *timed(no_hyperscan, env),
+             "   target >= 60")
+        line("diagbundle redact --workers 0 (pure Python, one process)",
+             *timed([*no_hyperscan, "--workers", "0"], env))
         for engine, label in (("python-old", "python prefilter, plain re.search per scan"),
                               ("python", "python prefilter (seek, narrowing, fast passes)")):
             r = child("logs", engine, mb)

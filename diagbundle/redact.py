@@ -28,6 +28,7 @@ from diagbundle.plugins import PluginManager
 from diagbundle.redaction.config import build_redactor
 from diagbundle.redaction.engine import Redactor
 from diagbundle.redaction.mapping import save_mapping
+from diagbundle.redaction.parallel import default_workers
 from diagbundle.redaction.view import RedactionView
 from diagbundle.types import Format, FormatJob
 
@@ -96,13 +97,17 @@ def redact_stream(
     redact_patterns: Iterable[str] = (),
     allow: Iterable[str] = (),
     manager: PluginManager | None = None,
+    workers: int | None = 0,
 ) -> RedactedStream:
     """Redact ``source`` (a binary file object) in the detected or given ``format``.
 
     ``format`` is ``"auto"``, ``"text"``, ``"json"`` or a plugin format's
     name. Raises :class:`~diagbundle.errors.UsageError` for an unknown
     format and :class:`~diagbundle.errors.FormatError` for binary input, at
-    once or while iterating.
+    once or while iterating. ``workers``: a long input's text is redacted
+    in that many processes forked from this one, on Linux, with the same
+    output (:meth:`~diagbundle.redaction.engine.Redactor.stream`); None
+    picks one per core (:func:`~diagbundle.redaction.parallel.default_workers`).
     """
     if manager is None:
         manager = PluginManager()
@@ -118,10 +123,12 @@ def redact_stream(
     report.redactions = Counter()
     if fmt is not None:
         produced = fmt.sanitize(reader, FormatJob(RedactionView(lambda: redactor), report.redactions))
-        if fmt.text:
-            produced = redactor.stream(produced, report.redactions, json=fmt.media_type.endswith("json"))
+        if fmt.text:  # this process sanitizes: the text pass behind it can have the other cores
+            produced = redactor.stream(produced, report.redactions, json=fmt.media_type.endswith("json"),
+                                       workers=default_workers(busy=True) if workers is None else workers)
     else:
-        produced = redactor.stream(_text_chunks(reader, name), report.redactions, json=fmt_name == "json")
+        produced = redactor.stream(_text_chunks(reader, name), report.redactions, json=fmt_name == "json",
+                                   workers=default_workers(busy=False) if workers is None else workers)
 
     def counted() -> Iterator[bytes]:
         yield from produced
@@ -139,17 +146,18 @@ def redact_file(
     allow: Iterable[str] = (),
     manager: PluginManager | None = None,
     keep_mapping: bool = False,
+    workers: int | None = 0,
 ) -> RedactReport:
     """Redact the file at ``path`` (``"-"``: stdin) into ``output``, failing closed.
 
     Nothing reaches ``output`` until the whole input went through: on a
     format error, binary content, or JSON that redaction would break, it
-    raises and ``output`` is untouched.
+    raises and ``output`` is untouched. ``workers`` is as for :func:`redact_stream`.
     """
     name = "<stdin>" if os.fspath(path) == "-" else os.fspath(path)
     with _open(os.fspath(path)) as source, _spool() as out:
         redacted = redact_stream(source, name=name, format=format, redact_patterns=redact_patterns,
-                                 allow=allow, manager=manager)
+                                 allow=allow, manager=manager, workers=workers)
         for chunk in redacted:
             out.write(chunk)
         if redacted.format == "json":

@@ -69,6 +69,9 @@ class Decider:
         self._viewed = False
         #: What a context rule in the last :meth:`find` says of the lines after it.
         self._opened: Follow | None = None
+        #: Called with a line as it came and as changed, before it is decided again
+        #: (see :mod:`~diagbundle.redaction.parallel`).
+        self.on_repass: Callable[[str, str], None] | None = None
 
     def mask(self, piece: str) -> int:
         """The rules to try on ``piece``, one line or part of one."""
@@ -89,9 +92,12 @@ class Decider:
         new, commit = self.once(content, mask, limit)
         if limit is not None:
             return new, commit
+        line = content
         for _ in range(_MAX_PASSES):
             if new is content or not self.unsettled:
                 break
+            if self.on_repass is not None:
+                self.on_repass(line, new)
             content = new
             self.unsettled = False
             # The triggers see the new line: a replacement may have made room

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from diagbundle.redaction import views
 from diagbundle.redaction.lines import MARGIN, WINDOW, Run
+from diagbundle.redaction.parallel import Parallel
 from diagbundle.redaction.prefilter import Prefilter, make_prefilter
 from diagbundle.redaction.pseudonyms import Pseudonyms
 from diagbundle.redaction.rule import Rule
@@ -208,18 +209,24 @@ class Redactor:
         *,
         json: bool = False,
         keep: Iterable[str] = (),
+        workers: int = 0,
     ) -> Iterator[bytes]:
         """Redact a stream of chunks of any size; yields UTF-8 bytes.
 
         Invalid UTF-8 is carried through unchanged (surrogateescape).
-        ``keep`` is as for :meth:`redact`.
+        ``keep`` is as for :meth:`redact`. ``workers``: on Linux, a long
+        stream's lines are redacted in that many processes forked from this
+        one (:mod:`~diagbundle.redaction.parallel`), with the same output;
+        the default, 0, never forks.
         """
-        for piece in self._pieces(chunks, counts, json, keep):
+        if workers < 0:
+            raise ValueError("workers must be 0 or more")
+        for piece in self._pieces(chunks, counts, json, keep, workers):
             yield encode(piece)
 
     def _pieces(
         self, chunks: Iterable[bytes | str], counts: Counter[str] | None, json: bool,
-        keep: Iterable[str] = (),
+        keep: Iterable[str] = (), workers: int = 0,
     ) -> Iterator[str]:
         compiled = self._snapshot()
         allowed = self._allowed_check()
@@ -230,8 +237,21 @@ class Redactor:
             def allowed(value: str) -> bool:
                 return value in kept or base(value)
 
-        run = Run(compiled.rules, compiled.prefilter, compiled.always, allowed,
-                  self._pseudonyms.get, counts, json)
+        def make_run(pseudonym: Callable[[str, str], str], counts: Counter[str] | None) -> Run:
+            return Run(compiled.rules, compiled.prefilter, compiled.always, allowed, pseudonym, counts, json)
+
+        run = make_run(self._pseudonyms.get, counts)
+        lines = Parallel(run, make_run, workers, self._pseudonyms.get, counts,
+                         compiled.prefilter.settle)
+        try:
+            yield from self._lines(chunks, lines)
+        finally:
+            lines.close()
+
+    @staticmethod
+    def _lines(chunks: Iterable[bytes | str], lines: Parallel) -> Iterator[str]:
+        """The chunks decoded and cut into complete lines, and long lines into windows."""
+        run = lines.run
         decoder = codecs.getincrementaldecoder("utf-8")("surrogateescape")
         pending: list[str] = []
         size = 0
@@ -248,6 +268,7 @@ class Redactor:
                 pending.append(text)
                 size += len(text)
                 if size >= WINDOW:
+                    yield from lines.drain()  # the windows carry on from the state of the lines before
                     line = "".join(pending)
                     out, used = run.windows(line)
                     run.mid_line = True
@@ -256,11 +277,12 @@ class Redactor:
                         yield out
                 continue
             pending.append(text[: newline + 1])
-            out = run.block("".join(pending))
+            for out in lines.block("".join(pending)):
+                if out:
+                    yield out
             rest = text[newline + 1 :]
             pending, size = ([rest], len(rest)) if rest else ([], 0)
-            if out:
-                yield out
+        yield from lines.drain()
         tail = "".join(pending) + decoder.decode(b"", final=True)
         if tail:
             yield run.block(tail)

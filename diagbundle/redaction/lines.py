@@ -62,9 +62,13 @@ class Run:
     def block(self, text: str) -> str:
         """Redact ``text``: complete lines (the last one may lack its ``\\n`` at the end)."""
         out: list[str] = []
-        for piece in _slices(text, BLOCK):
+        for piece in slices(text, BLOCK):
             self._slice(piece, out)
         return "".join(out)
+
+    def fresh(self) -> bool:
+        """Nothing is carried to the next line: it is decided as in a new run."""
+        return not self._carrying()
 
     def _carrying(self) -> bool:
         carry = self.carry
@@ -234,7 +238,7 @@ class Run:
         return "".join(out), pos
 
 
-def _slices(text: str, size: int) -> list[str]:
+def slices(text: str, size: int) -> list[str]:
     """``text`` cut after line ends into pieces of about ``size`` characters.
 
     A line longer than ``size`` stays whole: windows bound the work on it.

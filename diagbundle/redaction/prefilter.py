@@ -34,6 +34,10 @@ class Prefilter(Protocol):
         """The rules whose trigger fires anywhere in ``projected`` (one line, or any text)."""
         ...
 
+    def settle(self) -> None:
+        """Wait for work this prefilter does in the background, so the process can fork."""
+        ...
+
 
 def project(text: str) -> bytes:
     """The text as the prefilters see it: lower-case ASCII, ``?`` for the rest."""
@@ -286,6 +290,9 @@ class PythonPrefilter:
 
     name = "python"
 
+    def settle(self) -> None:
+        """Nothing runs in the background."""
+
     def __init__(self, triggers: Sequence[tuple[str, ...]]) -> None:
         self._scans, self._precise, self._line_starts, self._digit_runs = self._compile(
             _group_triggers(triggers))
@@ -524,6 +531,9 @@ class ExhaustivePrefilter:
 
     name = "exhaustive"
 
+    def settle(self) -> None:
+        """Nothing runs in the background."""
+
     def __init__(self, triggers: Sequence[tuple[str, ...]]) -> None:
         self._mask = (1 << len(triggers)) - 1
 
@@ -575,10 +585,15 @@ class HyperscanPrefilter:
         # The same triggers, each reported once a scan (see mask()). Hyperscan
         # compiles without the GIL, so a thread builds it beside whatever runs.
         self._single: Future[Any] = Future()
-        threading.Thread(target=self._compile_single, args=(supported,), daemon=True,
-                         name="diagbundle-hyperscan").start()
+        self._compiling = threading.Thread(target=self._compile_single, args=(supported,), daemon=True,
+                                           name="diagbundle-hyperscan")
+        self._compiling.start()
         self._rest = PythonPrefilter.from_groups(rest)
         self._local = threading.local()
+
+    def settle(self) -> None:
+        """Wait for the report-once database: a child forked mid-compile would wait for it forever."""
+        self._compiling.join()
 
     def _compile_single(self, triggers: dict[str, int]) -> None:
         try:

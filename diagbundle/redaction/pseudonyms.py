@@ -46,8 +46,7 @@ class Pseudonyms:
         if cached is not None:
             return cached
         if kind not in self._kinds:
-            if not _KIND.fullmatch(kind):
-                raise ValueError(f"invalid pseudonym kind {kind!r}")
+            check_kind(kind)
             self._kinds.add(kind)
         digest = self._digest(kind.encode() + b"\0" + value.encode("utf-8", "surrogatepass"))
         with self._lock:
@@ -87,6 +86,12 @@ class Pseudonyms:
     def mapping(self) -> dict[str, str]:
         with self._lock:
             return dict(self._mapping)
+
+
+def check_kind(kind: str) -> None:
+    """Raise ``ValueError`` unless ``kind`` can name a pseudonym (``email``, ``api-key``)."""
+    if not _KIND.fullmatch(kind):
+        raise ValueError(f"invalid pseudonym kind {kind!r}")
 
 
 def _keyed_sha256(key: bytes) -> Callable[[bytes], bytes]:
