@@ -92,6 +92,10 @@ class BundleBuilder:
     ``limits`` are the size check's (default: ``[limits]`` in the config
     file, else 25 MB to attach and 20 MB to upload). A ``case_id`` option,
     where a plugin registers one, goes into the default file name.
+    ``workers``: a long file's text pass runs in that many processes forked
+    from this one, on Linux, with the same bundle (see
+    :meth:`Redactor.stream <diagbundle.redaction.engine.Redactor.stream>`);
+    the default, 0, never forks.
     """
 
     #: Seconds each collector may take unless it says otherwise (``--timeout``).
@@ -115,11 +119,16 @@ class BundleBuilder:
         prompt: Prompt | None = None,
         keep_mapping: bool = True,
         limits: Limits | None = None,
+        workers: int = 0,
         **options: Any,
     ) -> None:
         # "not (0 < t <= max)" also refuses NaN (which would mean no limit at all).
         if not 0 < timeout <= self.MAX_TIMEOUT:
             raise UsageError(f"--timeout must be a positive number of seconds, at most {self.MAX_TIMEOUT:g}")
+        if workers < 0:
+            raise UsageError("--workers must be 0 or more")
+        #: Worker processes for the text pass over a long member (see Redactor.stream).
+        self.workers = workers
         self.manager = manager or PluginManager()
         self.manager.gather()
         self.timeout = timeout
@@ -250,7 +259,7 @@ class BundleBuilder:
         order = {job.collector.name: i for i, job in enumerate(self.jobs)}
         # Collector order, and within a collector the order it staged (sort is stable).
         self.store.entries.sort(key=lambda e: order.get(e.collector, len(order)))
-        stage = WriteStage(self.store, self.options, self.write_progress)
+        stage = WriteStage(self.store, self.options, self.write_progress, workers=self.workers)
         try:
             stage.prepare()
         except BaseException:

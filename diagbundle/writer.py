@@ -64,11 +64,13 @@ class WriteStage:
     """Writes the staged entries of one bundle; see the module docstring for the order."""
 
     def __init__(
-        self, store: Store, options: Mapping[str, Any], progress: WriteProgress | None = None
+        self, store: Store, options: Mapping[str, Any], progress: WriteProgress | None = None,
+        *, workers: int = 0,
     ) -> None:
         self.store = store
         self.options = options
         self.progress = progress
+        self.workers = workers
         #: Collectors whose files could not all be written: name -> reason.
         self.failures: dict[str, str] = {}
         self._redactor = RedactionView(lambda: store.redactor)
@@ -209,8 +211,8 @@ class WriteStage:
                 if entry.text:
                     guarded = _text_only(_as_utf8(raw, entry), entry, limit, taken)
                     chunks: Iterable[bytes] = _read_ahead(
-                        self._redactor.stream(guarded, entry.counts, json=is_json(entry.media_type),
-                                              keep=entry.keep)
+                        self.store.redactor.stream(guarded, entry.counts, json=is_json(entry.media_type),
+                                                   keep=entry.keep, workers=self.workers)
                     )
                 else:
                     chunks = _capped(raw, entry, limit, taken)

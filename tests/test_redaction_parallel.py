@@ -13,11 +13,13 @@ test of a path that never ran fails.
 from __future__ import annotations
 
 import io
+import json
 import multiprocessing
 import os
 import random
 import subprocess
 import sys
+import zipfile
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -29,6 +31,7 @@ from hypothesis import strategies as st
 from test_redaction_corpus import BENIGN, CASES
 from test_redaction_properties import texts
 
+import diagbundle
 from diagbundle.redact import redact_file
 from diagbundle.redaction import Redactor, engine, parallel
 from diagbundle.redaction.lines import WINDOW
@@ -55,6 +58,8 @@ class Recorded(parallel.Parallel):
 def small_segments(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setattr(parallel, "START_AFTER", 0)
     monkeypatch.setattr(parallel, "SEGMENT", 400)
+    # The test process may be big by now (a whole suite's modules); the guard has its own test.
+    monkeypatch.setattr(parallel, "FORK_RSS_LIMIT", 1 << 40)
     monkeypatch.setattr(engine, "Parallel", Recorded)
     made.clear()
     yield
@@ -222,6 +227,15 @@ def test_an_abandoned_stream_ends_its_workers() -> None:
     stream.close()  # the fixture checks that no worker is left
 
 
+def test_a_big_process_does_not_fork(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each worker would count all of this process's pages in its RSS again: one process does it."""
+    monkeypatch.setattr(parallel, "FORK_RSS_LIMIT", 1 << 20)
+    monkeypatch.setattr(parallel, "Workers", lambda *args: pytest.fail("forked"))
+    one, *two = both(corpus_text(7))
+    assert two == [one, one]
+    assert not stats()["adopted"]
+
+
 def test_workers_cannot_be_negative() -> None:
     with pytest.raises(ValueError, match="workers"):
         b"".join(make().stream(["x"], workers=-1))
@@ -278,3 +292,28 @@ def test_a_bad_number_of_workers_is_one_line(value: str, tmp_path: Path) -> None
     err = done.stderr.decode()
     assert "Traceback" not in err and len(err.strip().splitlines()) == 1
     assert "--workers" in err and "0 or more" in err
+
+
+def test_a_bundle_written_with_workers_has_the_same_members(tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """``collect``'s text pass over a long attachment, in workers: every member the same."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    log = tmp_path / "app.log"
+    log.write_text(corpus_text(6) * 3)
+    members = []
+    for workers in (0, 2):
+        result = diagbundle.collect(tmp_path / f"b{workers}.zip", only="attachments", attach=[log],
+                                    workers=workers, offline=True, keep_mapping=False)
+        with zipfile.ZipFile(result.path) as bundle:
+            members.append({name: bundle.read(name) for name in bundle.namelist()
+                            if name.startswith("attachments/")})
+        manifest = result.manifest
+        members[-1]["redactions"] = json.dumps(manifest["redactions"], sort_keys=True).encode()
+    assert members[1] == members[0]
+    assert stats()["adopted"] > 0
+
+
+def test_a_bundle_refuses_negative_workers(tmp_path: Path) -> None:
+    with pytest.raises(diagbundle.UsageError, match="--workers"):
+        diagbundle.collect(tmp_path / "b.zip", only="attachments", workers=-1)

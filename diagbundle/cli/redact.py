@@ -45,10 +45,7 @@ def add_parser(sub: Any, manager: PluginManager | None) -> None:
                         help="for a bundle (PATH is a diagbundle zip): write it re-cleaned with the current "
                              "rules and patterns to NEW.zip")
     parser.add_argument("--force", action="store_true", help="with -o: replace an existing file")
-    parser.add_argument("--workers", metavar="N", type=_workers, default=None,
-                        help="worker processes that redact a long input's text, 0 for none (default: "
-                             "one per core, up to 4, on Linux; none elsewhere); the output is the same "
-                             "with any number")
+    add_workers(parser, "a long input's text")
     parser.set_defaults(func=run)
 
 
@@ -75,6 +72,14 @@ def run(args: argparse.Namespace, manager: PluginManager) -> int:
     if args.report_json:
         _write_report(Path(args.report_json), report.as_dict())
     return 0
+
+
+def add_workers(parser: argparse.ArgumentParser | Any, what: str) -> None:
+    """``--workers N`` (``redact`` and ``collect``): None when not given, for the default."""
+    parser.add_argument("--workers", metavar="N", type=_workers, default=None,
+                        help=f"worker processes that redact {what}, 0 for none (default: about one per "
+                             "core, up to 4, on Linux; none elsewhere); the output is the same with any "
+                             "number")
 
 
 def _workers(value: str) -> int:

@@ -40,8 +40,6 @@ fork unless told to. The command line asks for one per core, up to four
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
-import multiprocessing.connection
 import os
 import queue
 import signal
@@ -50,11 +48,15 @@ import threading
 from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from diagbundle.redaction.decide import Carry
 from diagbundle.redaction.lines import WINDOW, Run, slices
 from diagbundle.redaction.pseudonyms import check_kind
+
+if TYPE_CHECKING:  # multiprocessing itself is imported when workers start: 20 ms of every start-up
+    from multiprocessing.connection import Connection
 
 #: Characters of a stream redacted in this process before workers start.
 START_AFTER = 1 << 20
@@ -62,6 +64,10 @@ START_AFTER = 1 << 20
 SEGMENT = 1 << 20
 #: Segments in flight per worker: one being redacted, the others waiting (results come back in order).
 DEPTH = 4
+#: No workers are forked from a process resident in more than this many bytes: every
+#: page it has counts again in each worker's RSS (copy-on-write, but resident), and
+#: the budget is 250 MB summed over all processes.
+FORK_RSS_LIMIT = 96 << 20
 #: Around a placeholder's number in a worker's output: ASCII separators (RS, US),
 #: so the text stays one byte a character (private-use characters double it).
 PLACE, PLACE_END = "\x1e", "\x1f"
@@ -194,6 +200,14 @@ def fill(text: str, journal: list[tuple[str, str]], pseudonym: Callable[[str, st
     return "".join(out)
 
 
+def _resident() -> int:
+    """This process's resident size in bytes (Linux), 0 if unknown."""
+    try:
+        return int(Path("/proc/self/statm").read_bytes().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
 def default_workers(busy: bool) -> int:
     """Workers for the command line: one per core this process may use, up to 4.
 
@@ -216,16 +230,21 @@ def default_workers(busy: bool) -> int:
 
 def can_fork() -> bool:
     """Whether workers may be forked here: Linux, and not inside a daemonic worker."""
-    return sys.platform == "linux" and hasattr(os, "fork") and \
-        not multiprocessing.current_process().daemon
+    if sys.platform != "linux" or not hasattr(os, "fork"):
+        return False
+    import multiprocessing
+
+    return not multiprocessing.current_process().daemon
 
 
 class Workers:
     """Forked worker processes, each fed segments through its own pipe."""
 
     def __init__(self, count: int, make_run: RunFactory) -> None:
+        import multiprocessing
+
         context = multiprocessing.get_context("fork")
-        self._conns: list[multiprocessing.connection.Connection] = []
+        self._conns: list[Connection] = []
         self._procs: list[Any] = []
         try:
             for _ in range(count):
@@ -276,8 +295,8 @@ class Workers:
         self._conns, self._procs = [], []
 
 
-def _serve(conn: multiprocessing.connection.Connection, make_run: RunFactory,
-           inherited: list[multiprocessing.connection.Connection]) -> None:
+def _serve(conn: Connection, make_run: RunFactory,
+           inherited: list[Connection]) -> None:
     """A worker: redact each segment received, in order, until the pipe closes.
 
     A thread reads requests as they come, so this process never blocks the
@@ -390,6 +409,9 @@ class Parallel:
 
     def _start(self) -> Workers | None:
         if self._workers is None and self._wanted > 0 and can_fork():
+            if _resident() > FORK_RSS_LIMIT:
+                self._wanted = 0
+                return None
             self._before_fork()
             try:
                 self._workers = Workers(self._wanted, self._make_run)
