@@ -7,15 +7,17 @@ images and fonts, HTML/JS/CSS. ``--dense`` also gives every row of the large
 listings a ``token`` field (about 200,000 more secrets): a stress case, not a
 realistic capture.
 
-Three figures, each from its own child processes (peak RSS read with
-``wait4``, so the generator's memory never counts), each the median of
+Three figures, each from its own child processes (peak RSS and PSS summed
+over the command and its worker processes, sampled from /proc by a small
+launcher, so the generator's memory never counts), each the median of
 ``--runs`` runs:
 
 * the sanitizer alone: a process that builds the default redactor and runs
   ``sanitize_har`` from the input file to an output file (its wall time; it
   also prints its own time from building the redactor to the last byte),
 * ``diagbundle redact big.har > out.har``: the sanitizer as a user runs it
-  (start-up, the core's JSON-mode text pass over its output), and
+  (start-up, the core's JSON-mode text pass over its output, in a worker
+  process beside the sanitizer), and again with ``--workers 0``, and
 * ``diagbundle collect --only har --har big.har -o out.zip``: the whole
   bundle (that pass, deflate, manifest, pseudonym mapping).
 
@@ -46,7 +48,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from _launch import launch
+from _launch import launch_tree
 
 CHILD = r"""
 import sys, time
@@ -214,8 +216,12 @@ def generate(path: Path, size_mb: float, seed: int = 1, *, dense: bool = False,
     return n
 
 
-def _measured(command: list[str], home: str, stdout: Path | None = None) -> tuple[float, str, int]:
-    """Run a child process; its wall time, stdout, and peak RSS in KiB (its own: see _launch.py).
+def _measured(command: list[str], home: str, stdout: Path | None = None) -> tuple[float, str, int, int]:
+    """Run a child process; its wall time, stdout, and peak RSS and PSS in KiB.
+
+    Both are summed over the child and any worker processes it starts (see
+    _launch.py): forked workers share pages with their parent, which RSS
+    counts in each and PSS once.
 
     ``home`` becomes its XDG data folder, so the pseudonym mapping the bundle
     writer saves lands in the temporary folder rather than the user's.
@@ -225,23 +231,23 @@ def _measured(command: list[str], home: str, stdout: Path | None = None) -> tupl
     env["XDG_DATA_HOME"] = home
     if stdout is not None:
         with stdout.open("wb") as out:
-            wall, rss = launch(command, stdout=out, env=env)
-        return wall, "", rss
+            wall, rss, pss = launch_tree(command, stdout=out, env=env)
+        return wall, "", rss, pss
     with tempfile.TemporaryFile() as capture:
-        wall, rss = launch(command, stdout=capture, env=env)
+        wall, rss, pss = launch_tree(command, stdout=capture, env=env)
         capture.seek(0)
-        return wall, capture.read().decode(), rss
+        return wall, capture.read().decode(), rss, pss
 
 
 def _median_run(runs: int, command: list[str], home: str,
-                stdout: Path | None = None) -> tuple[float, float, str, int]:
-    """The median and the fastest wall time of ``runs`` runs, the last stdout, the largest peak RSS."""
-    walls, rss, text = [], 0, ""
+                stdout: Path | None = None) -> tuple[float, float, str, str]:
+    """The median and the fastest wall time of ``runs`` runs, the last stdout, the largest peaks."""
+    walls, rss, pss, text = [], 0, 0, ""
     for _ in range(runs):
-        wall, text, peak = _measured(command, home, stdout)
+        wall, text, peak, peak_pss = _measured(command, home, stdout)
         walls.append(wall)
-        rss = max(rss, peak)
-    return statistics.median(walls), min(walls), text, rss
+        rss, pss = max(rss, peak), max(pss, peak_pss)
+    return statistics.median(walls), min(walls), text, f"{rss / 1024:.0f} MB (PSS {pss / 1024:.0f} MB)"
 
 
 def main() -> None:
@@ -266,23 +272,25 @@ def main() -> None:
         print(f"input:  {size / 1e6:.1f} MB, {n} entries; redactor: {args.redactor}"
               f"{'; dense listings' if args.dense else ''}"
               f"{'; secrets in every entry' if args.secrets else ''}; median of {runs} runs")
-        wall, fastest, stdout, rss_kb = _median_run(
+        wall, fastest, stdout, peaks = _median_run(
             runs, [sys.executable, "-c", CHILD, str(src), str(dst), args.redactor], tmp)
         inner, out_size, redactions = stdout.split()
         print(f"sanitizer alone:   {wall:.2f} s wall (fastest {fastest:.2f}; in the process "
-              f"{float(inner):.2f} s), peak RSS {rss_kb / 1024:.0f} MB; output "
+              f"{float(inner):.2f} s), peak RSS {peaks}; output "
               f"{int(out_size) / 1e6:.1f} MB, {redactions} redactions")
         if args.redactor == "default":
-            wall, fastest, _, rss_kb = _median_run(
-                runs, [sys.executable, "-m", "diagbundle", "redact", str(src)], tmp, stdout=dst)
-            print(f"diagbundle redact: {wall:.2f} s wall (fastest {fastest:.2f}), "
-                  f"peak RSS {rss_kb / 1024:.0f} MB; output {dst.stat().st_size / 1e6:.1f} MB")
+            redact = [sys.executable, "-m", "diagbundle", "redact", str(src)]
+            for label, command in (("diagbundle redact:", redact),
+                                   ("  --workers 0:", [*redact, "--workers", "0"])):
+                wall, fastest, _, peaks = _median_run(runs, command, tmp, stdout=dst)
+                print(f"{label:<18} {wall:.2f} s wall (fastest {fastest:.2f}), "
+                      f"peak RSS {peaks}; output {dst.stat().st_size / 1e6:.1f} MB")
             bundle = Path(tmp) / "out.zip"
-            wall, fastest, _, rss_kb = _median_run(
+            wall, fastest, _, peaks = _median_run(
                 runs, [sys.executable, "-m", "diagbundle", "collect", "--only", "har", "--har", str(src),
                        "-o", str(bundle), "--yes", "--force"], tmp)  # --force: each run replaces the last
             print(f"full collect:      {wall:.2f} s wall (fastest {fastest:.2f}), "
-                  f"peak RSS {rss_kb / 1024:.0f} MB; bundle {bundle.stat().st_size / 1e6:.1f} MB")
+                  f"peak RSS {peaks}; bundle {bundle.stat().st_size / 1e6:.1f} MB")
         print(f"targets: <= 3 s, <= 250 MB; cpus={os.cpu_count()}")
 
 

@@ -241,17 +241,21 @@ class Redactor:
             return Run(compiled.rules, compiled.prefilter, compiled.always, allowed, pseudonym, counts, json)
 
         run = make_run(self._pseudonyms.get, counts)
-        lines = Parallel(run, make_run, workers, self._pseudonyms.get, counts,
-                         compiled.prefilter.settle)
+        if not workers:  # redact() and most streams: no worker machinery at all
+            yield from self._lines(chunks, run, None)
+            return
+        lines = Parallel(run, make_run, workers, self._pseudonyms.get, counts, compiled.prefilter.settle)
         try:
-            yield from self._lines(chunks, lines)
+            yield from self._lines(chunks, run, lines)
         finally:
             lines.close()
 
     @staticmethod
-    def _lines(chunks: Iterable[bytes | str], lines: Parallel) -> Iterator[str]:
-        """The chunks decoded and cut into complete lines, and long lines into windows."""
-        run = lines.run
+    def _lines(chunks: Iterable[bytes | str], run: Run, lines: Parallel | None) -> Iterator[str]:
+        """The chunks decoded and cut into complete lines, and long lines into windows.
+
+        Complete lines go to ``lines`` (workers) when there are any, else to ``run``.
+        """
         decoder = codecs.getincrementaldecoder("utf-8")("surrogateescape")
         pending: list[str] = []
         size = 0
@@ -268,7 +272,8 @@ class Redactor:
                 pending.append(text)
                 size += len(text)
                 if size >= WINDOW:
-                    yield from lines.drain()  # the windows carry on from the state of the lines before
+                    if lines is not None:  # the windows carry on from the state of the lines before
+                        yield from lines.drain()
                     line = "".join(pending)
                     out, used = run.windows(line)
                     run.mid_line = True
@@ -277,12 +282,18 @@ class Redactor:
                         yield out
                 continue
             pending.append(text[: newline + 1])
-            for out in lines.block("".join(pending)):
+            if lines is None:
+                out = run.block("".join(pending))
                 if out:
                     yield out
+            else:
+                for out in lines.block("".join(pending)):
+                    if out:
+                        yield out
             rest = text[newline + 1 :]
             pending, size = ([rest], len(rest)) if rest else ([], 0)
-        yield from lines.drain()
+        if lines is not None:
+            yield from lines.drain()
         tail = "".join(pending) + decoder.decode(b"", final=True)
         if tail:
             yield run.block(tail)
