@@ -312,7 +312,7 @@ def _serve(conn: Connection, make_run: RunFactory,
         try:
             while True:
                 inbox.put(conn.recv())
-        except (EOFError, OSError):
+        except BaseException:  # the end of the pipe, or anything else: this worker stops
             inbox.put(None)
 
     threading.Thread(target=read, daemon=True).start()
@@ -326,7 +326,7 @@ def _serve(conn: Connection, make_run: RunFactory,
             result = Result()
         try:
             conn.send(result)
-        except (OSError, ValueError):
+        except Exception:  # the writer is gone, or the result would not go: it redoes the segment
             return
 
 
