@@ -68,7 +68,8 @@ class Entry:
     keep: frozenset[str] = frozenset()
     #: Makes the text once every format step has run (content that sums up other files).
     produce: Callable[[], str] | None = None
-    #: Already through the text pass when staged (summary.md, made by the write stage itself).
+    #: Already through the text pass before it is written: summary.md (made by the write
+    #: stage itself), and a format step's output (the pass runs right behind the step).
     redacted: bool = False
     size: int = 0
     sha256: str = ""

@@ -317,3 +317,21 @@ def test_a_bundle_written_with_workers_has_the_same_members(tmp_path: Path,
 def test_a_bundle_refuses_negative_workers(tmp_path: Path) -> None:
     with pytest.raises(diagbundle.UsageError, match="--workers"):
         diagbundle.collect(tmp_path / "b.zip", only="attachments", workers=-1)
+
+
+@pytest.mark.parametrize("path", HARS, ids=lambda p: p.name)
+def test_a_har_in_a_bundle_is_the_same_with_workers(path: Path, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """A HAR's text pass runs right behind its sanitizer, in the workers: the same member and counts."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    bundles = []
+    for workers in (0, 1):
+        result = diagbundle.collect(tmp_path / f"h{workers}.zip", only="har", har=[path], workers=workers,
+                                    offline=True, keep_mapping=False)
+        with zipfile.ZipFile(result.path) as bundle:
+            members = {name: bundle.read(name) for name in bundle.namelist() if name.startswith("har/")}
+        bundles.append((members, result.manifest["redactions"]))
+    assert bundles[1] == bundles[0]
+    assert any(name.endswith(".har") for name in bundles[0][0])
+    assert stats()["adopted"] > 0
