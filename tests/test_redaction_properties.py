@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import string
+from collections import Counter
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -91,6 +92,19 @@ def test_json_mode_keeps_json_valid_idempotent_and_chunk_free(
 @given(texts)
 def test_same_number_of_lines(text: str) -> None:
     assert make().redact(text).count("\n") == text.count("\n")
+
+
+@COMMON
+@given(texts, st.booleans())
+def test_redacting_a_string_is_streaming_it(text: str, json: bool) -> None:
+    """redact() goes straight to a run; the stream decodes and cuts lines first: the same text."""
+    one, two = make(), make()
+    counts_one: Counter[str] = Counter()
+    counts_two: Counter[str] = Counter()
+    assert one.redact(text, counts_one, json=json) == \
+        b"".join(two.stream([text], counts_two, json=json)).decode("utf-8", "surrogateescape")
+    assert counts_one == counts_two
+    assert one.mapping() == two.mapping()
 
 
 @COMMON

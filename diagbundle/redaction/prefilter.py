@@ -588,7 +588,8 @@ class HyperscanPrefilter:
         self._compiling = threading.Thread(target=self._compile_single, args=(supported,), daemon=True,
                                            name="diagbundle-hyperscan")
         self._compiling.start()
-        self._rest = PythonPrefilter.from_groups(rest)
+        #: The triggers Hyperscan refused, if any (none of the built-in ones).
+        self._rest = PythonPrefilter.from_groups(rest) if rest else None
         self._local = threading.local()
 
     def settle(self) -> None:
@@ -641,7 +642,7 @@ class HyperscanPrefilter:
             for value in self.candidates(projected).values():
                 mask |= value
             return mask
-        mask = self._rest.mask(projected)
+        mask = self._rest.mask(projected) if self._rest is not None else 0
         masks = self._masks
         fired: list[int] = []
 
@@ -663,7 +664,7 @@ class HyperscanPrefilter:
             return None
 
     def candidates(self, projected: bytes) -> Candidates:
-        found = self._rest.candidates(projected)
+        found = self._rest.candidates(projected) if self._rest is not None else {}
         if self._db is None:
             return found
         masks = self._masks
