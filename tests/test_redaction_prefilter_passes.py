@@ -48,7 +48,8 @@ def per_trigger(prefilter: PythonPrefilter, projected: bytes) -> Candidates:
         *((pattern, mask) for _, pattern, mask in prefilter._line_starts),
         *((pattern, mask) for _, pattern, mask in prefilter._digit_runs),
     ]
-    # A scan that serves several rules' parts flags a line for the rules whose own part matches in it.
+    # A scan that serves several rules' parts flags a line for the rules whose own part matches in it
+    # (and, for a part widened from an alternative, where that alternative matches too).
     parts = [part for group in prefilter._precise if group is not None for part in group]
     starts = [0] + [m.end() for m in re.finditer(b"\n", projected) if m.end() < len(projected)]
     found: Candidates = {}
@@ -59,9 +60,14 @@ def per_trigger(prefilter: PythonPrefilter, projected: bytes) -> Candidates:
             if match is not None and match.start() < stop:
                 found[start] = found.get(start, 0) | mask
         line_end = min(stop - 1, len(projected))
-        for pattern, mask in parts:
+        for pattern, mask, confirms in parts:
             if pattern.search(projected, start, line_end) is not None:
-                found[start] = found.get(start, 0) | mask
+                if mask:
+                    found[start] = found.get(start, 0) | mask
+                # A part widened to be sought flags its rules only where its own alternative matches.
+                for original, confirm_mask in confirms:
+                    if original.search(projected, start, line_end) is not None:
+                        found[start] = found.get(start, 0) | confirm_mask
     return found
 
 
@@ -130,3 +136,12 @@ def test_mask_is_the_union_of_the_candidates(text: str) -> None:
     for mask in per_trigger(PREFILTER, projected).values():
         union |= mask
     assert PREFILTER.mask(projected) == union
+
+
+def test_a_widened_part_flags_only_where_its_alternative_matches() -> None:
+    """``[a-z0-9_.$@-](?:key|...)...[:=]`` is sought as ``key...[:=]``: ``cache hit key=`` is no hit."""
+    prefilter = PythonPrefilter([("[a-z0-9_.$@-](?:key|session)[a-z0-9_.-]*[ \t]*[:=]",)])
+    assert prefilter.candidates(project("2024 cache hit key=user:42\n")) == {}
+    assert prefilter.candidates(project("ok\napi_key=abc\n")) == {3: 1}
+    assert prefilter.mask(project("x cache hit key=1")) == 0
+    assert prefilter.mask(project("x my.session=1")) == 1

@@ -233,8 +233,9 @@ def _line_start_literal(part: str) -> bytes:
 
 #: Grouped parts: their pattern, their rules, and the literal all of them start with (or None).
 _Scans = list[tuple[re.Pattern[bytes], int, bytes | None]]
-#: The parts of one scan, each with its own rules.
-_Parts = list[tuple[re.Pattern[bytes], int]]
+#: The parts of one scan, each with the rules it flags outright and the rules it flags only
+#: where a trigger's own alternative (the part before it was widened to be sought) matches too.
+_Parts = list[tuple[re.Pattern[bytes], int, list[tuple[re.Pattern[bytes], int]]]]
 #: Line-start parts: their literal after the ``^``, the part, its rules.
 _LineStarts = list[tuple[bytes, re.Pattern[bytes], int]]
 #: Digit-led parts: the part widened (see widen_digits), the part, its rules.
@@ -313,6 +314,9 @@ class PythonPrefilter:
         searches for it fast, so ``token...=|token...\\s`` is one quick scan.
         """
         split: dict[str, int] = {}
+        # sought part -> the rules it stands for exactly, and the alternatives it was widened from
+        exact: dict[str, int] = {}
+        widened_from: dict[str, dict[str, int]] = {}
         for trigger, mask in groups.items():
             parts = split_alternatives(trigger)
             try:
@@ -320,13 +324,24 @@ class PythonPrefilter:
                     re.compile(part)
             except re.error:  # not a clean split (a conditional...): keep it whole
                 parts = [trigger]
-            for part in parts:
-                part = drop_context(part)
+            for original in parts:
+                part = drop_context(original)
                 seeks = [part] if _line_start_literal(part) else _seekable(part) or [part]
                 for sought in seeks:
                     split[sought] = split.get(sought, 0) | mask
+                    if sought == original:
+                        exact[sought] = exact.get(sought, 0) | mask
+                    else:
+                        origins = widened_from.setdefault(sought, {})
+                        origins[original] = origins.get(original, 0) | mask
         by_prefix: dict[tuple[str, str], tuple[list[str], int]] = {}
         part_masks: dict[tuple[str, str], list[int]] = {}
+        # A hit of a widened part (" key=" for "[a-z0-9_.$@-](?:key|...)") flags a rule only
+        # where the alternative it came from matches in that line too, as Hyperscan, which
+        # runs the alternative itself, would: a widened part is for seeking, not for flagging.
+        confirm: dict[str, list[tuple[re.Pattern[bytes], int]]] = {
+            part: [(_compile_bytes(original), mask) for original, mask in origins.items()]
+            for part, origins in widened_from.items()}
         line_starts: list[tuple[bytes, re.Pattern[bytes], int]] = []
         digit_runs: list[tuple[re.Pattern[bytes], re.Pattern[bytes], int]] = []
         for part, mask in split.items():
@@ -361,9 +376,11 @@ class PythonPrefilter:
             # own part matches in that line, so a "key=" line is not tried with every rule
             # that has some part starting "key".
             masks_of = part_masks[group]
-            precise.append(None if len(set(masks_of)) == 1 else
-                           [(_compile_bytes(part), part_mask) for part, part_mask in zip(parts, masks_of,
-                                                                                           strict=True)])
+            if len(set(masks_of)) == 1 and not any(part in confirm for part in parts):
+                precise.append(None)
+            else:
+                precise.append([(_compile_bytes(part), exact.get(part, 0), confirm.get(part, []))
+                                for part in parts])
         return scans, precise, line_starts, digit_runs
 
     def mask(self, projected: bytes) -> int:
@@ -372,7 +389,8 @@ class PythonPrefilter:
             if seek is None and pattern_mask & ~mask:
                 at = _first(pattern, projected, 0)
                 if at >= 0:
-                    mask |= pattern_mask if parts is None else _narrowed(parts, projected, at, len(projected))
+                    mask |= pattern_mask if parts is None else _narrowed(parts, projected, at, 0,
+                                                                         len(projected))
         for value in self._sought(projected, {}, whole=True).values():
             mask |= value
         for value in self._digit_led(projected, self._at_line_starts(projected, {})).values():
@@ -450,7 +468,7 @@ class PythonPrefilter:
                 if pattern.match(projected, at) is not None:
                     done[index] = line_start
                     parts = precise[index]
-                    flagged = mask if parts is None else _narrowed(parts, projected, at, line_end)
+                    flagged = mask if parts is None else _narrowed(parts, projected, at, line_start, line_end)
                     if flagged:
                         found[line_start] = found.get(line_start, 0) | flagged
             hit = seeker.search(projected, at + 1)
@@ -468,7 +486,7 @@ class PythonPrefilter:
                 # One hit per line is enough: go on from the next line
                 # (a trigger never spans lines).
                 end = find(b"\n", at)
-                hit = mask if parts is None else _narrowed(parts, projected, at,
+                hit = mask if parts is None else _narrowed(parts, projected, at, start,
                                                            len(projected) if end < 0 else end)
                 if hit:
                     found[start] = found.get(start, 0) | hit
@@ -507,16 +525,23 @@ def _trie(words: list[bytes]) -> bytes:
     return b"|".join(branches)
 
 
-def _narrowed(parts: _Parts, projected: bytes, at: int, end: int) -> int:
+def _narrowed(parts: _Parts, projected: bytes, at: int, start: int, end: int) -> int:
     """The rules of the parts that match in ``projected[at:end]`` (the group's first hit is at ``at``).
 
     No part can match before ``at``: the group's search found the leftmost
-    place any of its parts matches.
+    place any of its parts matches. A widened part's rules also need their
+    own alternative to match somewhere in the line, ``projected[start:end]``.
     """
     mask = 0
-    for pattern, part_mask in parts:
-        if part_mask & ~mask and pattern.search(projected, at, end) is not None:
+    for pattern, part_mask, confirms in parts:
+        wanted = part_mask
+        for _, confirm_mask in confirms:
+            wanted |= confirm_mask
+        if wanted & ~mask and pattern.search(projected, at, end) is not None:
             mask |= part_mask
+            for original, confirm_mask in confirms:
+                if confirm_mask & ~mask and original.search(projected, start, end) is not None:
+                    mask |= confirm_mask
     return mask
 
 
