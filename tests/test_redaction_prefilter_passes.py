@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
@@ -145,3 +146,25 @@ def test_a_widened_part_flags_only_where_its_alternative_matches() -> None:
     assert prefilter.candidates(project("ok\napi_key=abc\n")) == {3: 1}
     assert prefilter.mask(project("x cache hit key=1")) == 0
     assert prefilter.mask(project("x my.session=1")) == 1
+
+
+#: The same triggers, seeking their three-letter literals with the trie regex instead of Aho-Corasick.
+BY_RE = PythonPrefilter(TRIGGERS, automaton=False)
+
+
+def test_the_automaton_is_used_where_pyahocorasick_is_installed() -> None:
+    try:
+        import ahocorasick  # noqa: F401
+    except ImportError:
+        pytest.skip("pyahocorasick is not installed here: the trie regex alone seeks")
+    assert PREFILTER._automaton is not None and BY_RE._automaton is None
+
+
+@settings(max_examples=400, deadline=None)
+@given(TEXT)
+@example("keykey=tokentok\nses session=")  # overlapping literals
+def test_both_seeks_flag_the_same_lines(text: str) -> None:
+    """Aho-Corasick and the trie regex find the same literals in the same order: the same candidates."""
+    projected = project(text)
+    assert PREFILTER.candidates(projected) == BY_RE.candidates(projected)
+    assert PREFILTER.mask(projected) == BY_RE.mask(projected)

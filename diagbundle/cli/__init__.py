@@ -90,6 +90,12 @@ def _verbose_version() -> str:
     else:
         engine = ("python (pure-Python fallback: no Hyperscan wheel for this platform, or it failed "
                   "to load; pip install 'diagbundle[fast]' to try)")
+        try:
+            import ahocorasick  # noqa: F401
+        except Exception:
+            engine += "; literals sought with re (pyahocorasick not installed)"
+        else:
+            engine += "; literals sought with pyahocorasick"
     return "\n".join([
         f"diagbundle {__version__}",
         f"python {platform.python_version()} ({platform.python_implementation()}, {platform.machine()})",

@@ -294,16 +294,19 @@ class PythonPrefilter:
     def settle(self) -> None:
         """Nothing runs in the background."""
 
-    def __init__(self, triggers: Sequence[tuple[str, ...]]) -> None:
+    def __init__(self, triggers: Sequence[tuple[str, ...]], *, automaton: bool = True) -> None:
+        """``automaton=False`` seeks with ``re`` alone even where pyahocorasick is installed (tests)."""
         self._scans, self._precise, self._line_starts, self._digit_runs = self._compile(
             _group_triggers(triggers))
         self._seeker, self._by_seek = _seeker(self._scans)
+        self._automaton = _automaton(self._by_seek) if automaton else None
 
     @classmethod
     def from_groups(cls, groups: dict[str, int]) -> PythonPrefilter:
         self = cls(())
         self._scans, self._precise, self._line_starts, self._digit_runs = self._compile(groups)
         self._seeker, self._by_seek = _seeker(self._scans)
+        self._automaton = _automaton(self._by_seek)
         return self
 
     @staticmethod
@@ -447,22 +450,19 @@ class PythonPrefilter:
         seeker = self._seeker
         if seeker is None:
             return found
-        scans, precise, by_seek = self._scans, self._precise, self._by_seek
+        scans, precise = self._scans, self._precise
         find = projected.find
         size = len(projected)
         done: dict[int, int] = {}  # scan -> the line start it last flagged
         line_start, line_end = 0, (size if whole else find(b"\n"))
         if line_end < 0:
             line_end = size
-        hit = seeker.search(projected)
-        while hit is not None:
-            at = hit.start()
+        for at, index in self._hits(seeker, projected):
             if at > line_end:  # a later line: where it starts and ends
                 line_start = projected.rfind(b"\n", 0, at) + 1
                 line_end = find(b"\n", at)
                 if line_end < 0:
                     line_end = size
-            index = by_seek[projected[at : at + 3]]
             if done.get(index, -1) != line_start:
                 pattern, mask, _ = scans[index]
                 if pattern.match(projected, at) is not None:
@@ -471,8 +471,25 @@ class PythonPrefilter:
                     flagged = mask if parts is None else _narrowed(parts, projected, at, line_start, line_end)
                     if flagged:
                         found[line_start] = found.get(line_start, 0) | flagged
-            hit = seeker.search(projected, at + 1)
         return found
+
+    def _hits(self, seeker: re.Pattern[bytes], projected: bytes) -> Iterator[tuple[int, int]]:
+        """Each place a scan's three-letter literal occurs, in order (overlapping ones too), and its scan.
+
+        Aho-Corasick (pyahocorasick, in C) finds them in one pass; else the trie
+        regex is searched again from one past each hit. The literals all have
+        three letters, so both give the same places in the same order.
+        """
+        if self._automaton is not None:
+            for end, index in self._automaton.iter(projected.decode("latin-1")):
+                yield end - 2, index
+            return
+        by_seek = self._by_seek
+        hit = seeker.search(projected)
+        while hit is not None:
+            at = hit.start()
+            yield at, by_seek[projected[at : at + 3]]
+            hit = seeker.search(projected, at + 1)
 
     def candidates(self, projected: bytes) -> Candidates:
         found = self._sought(projected, self._digit_led(projected, self._at_line_starts(projected, {})))
@@ -508,6 +525,21 @@ def _seeker(scans: _Scans) -> tuple[re.Pattern[bytes] | None, dict[bytes, int]]:
     if not by_seek:
         return None, by_seek
     return re.compile(_trie(sorted(by_seek))), by_seek
+
+
+def _automaton(by_seek: dict[bytes, int]) -> Any | None:
+    """An Aho-Corasick automaton of the three-letter literals (``by_seek``), if pyahocorasick loads."""
+    if not by_seek:
+        return None
+    try:
+        import ahocorasick
+    except Exception:  # not installed (no wheel for this platform), or a broken build
+        return None
+    automaton = ahocorasick.Automaton()
+    for seek, index in by_seek.items():
+        automaton.add_word(seek.decode("latin-1"), index)
+    automaton.make_automaton()
+    return automaton
 
 
 def _trie(words: list[bytes]) -> bytes:
