@@ -35,7 +35,8 @@ def _assert_clean(data: bytes) -> None:
 
 @pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "utf-32-be",
                                       "utf-8-sig"])
-def test_utf16_and_utf32_attachments_are_read_redacted_and_stored_as_utf8(tmp_path: Path, encoding: str) -> None:
+def test_utf16_and_utf32_attachments_are_read_redacted_and_stored_as_utf8(tmp_path: Path,
+                                                                          encoding: str) -> None:
     log = tmp_path / "win.log"
     log.write_bytes(LOG.encode(encoding))
     bundle = _bundle(tmp_path, log)
@@ -159,7 +160,8 @@ def test_gzip_bomb_stops_at_its_ratio_limit(tmp_path: Path) -> None:
 def test_corrupt_archive_is_a_one_line_error(tmp_path: Path) -> None:
     broken = tmp_path / "broken.zip"
     broken.write_bytes(b"PK\x03\x04" + b"\x00" * 100)
-    done = harness.run("collect", "--only", "attachments", "--attach", str(broken), "-o", str(tmp_path / "b.zip"))
+    done = harness.run("collect", "--only", "attachments", "--attach", str(broken),
+                       "-o", str(tmp_path / "b.zip"))
     assert done.returncode == 2
     harness.assert_one_line_error(done.stderr, "unreadable zip archive")
     assert not (tmp_path / "b.zip").exists()

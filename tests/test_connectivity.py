@@ -188,7 +188,8 @@ def test_tls_inspection_with_the_corp_ca_installed(lab):
                                   env={"HTTPS_PROXY": "http://inspector.test:3128"},
                                   system_store="system-with-corp.pem")
     row = data["targets"][0]
-    assert row["result"] == "ok" and row["proxy"]["proxy"] == "http://inspector.test:3128", (row.get("kind"), row.get("message"), row.get("steps", [])[-1:])
+    assert row["result"] == "ok" and row["proxy"]["proxy"] == "http://inspector.test:3128", (
+        row.get("kind"), row.get("message"), row.get("steps", [])[-1:])
     assert steps(row)["proxy"]["status"] == 200 and steps(row)["proxy"]["proxy_agent"] == "corp-inspector"
     tls = steps(row)["tls"]
     assert tls["verifies_with_system_store"] is True and tls["verifies_with_public_cas"] is False

@@ -7,7 +7,6 @@ choosing collectors by name.
 from __future__ import annotations
 
 import json
-
 import threading
 import time
 import types

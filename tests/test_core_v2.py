@@ -90,7 +90,7 @@ def test_concurrent_runs_with_one_output_one_wins_the_other_fails(tmp_path: Path
     codes = sorted(c.returncode for c in children)
     assert codes[0] == 0, outputs
     assert codes[1] in (2, 4), outputs  # refused at the start, or found taken when claiming
-    loser = next(err for c, (_, err) in zip(children, outputs) if c.returncode != 0)
+    loser = next(err for c, (_, err) in zip(children, outputs, strict=True) if c.returncode != 0)
     harness.assert_one_line_error(loser, str(target))
     assert harness.files_in(tmp_path) == ["same.zip"]
     assert diagbundle.inspect_bundle(target).ok
@@ -136,7 +136,8 @@ def test_every_collector_skipped_exits_6_and_says_so(tmp_path: Path) -> None:
 def test_named_input_whose_collector_is_not_selected_is_a_usage_error(tmp_path: Path) -> None:
     log = tmp_path / "x.log"
     log.write_text("hello\n")
-    done = harness.run("collect", "--only", "environment", "--attach", str(log), "-o", str(tmp_path / "b.zip"))
+    done = harness.run("collect", "--only", "environment", "--attach", str(log),
+                       "-o", str(tmp_path / "b.zip"))
     assert done.returncode == 2
     harness.assert_one_line_error(done.stderr, "--attach", "attachments collector is not selected")
     assert harness.files_in(tmp_path) == ["x.log"]
@@ -146,7 +147,8 @@ def test_attached_truncated_har_fails_the_run_and_writes_nothing(tmp_path: Path)
     whole = (HAR_CASES / "diagbundle-canary.har").read_bytes()
     cut = tmp_path / "trunc.har"
     cut.write_bytes(whole[: len(whole) // 2])
-    done = harness.run("collect", "--only", "attachments", "--attach", str(cut), "-o", str(tmp_path / "b.zip"))
+    done = harness.run("collect", "--only", "attachments", "--attach", str(cut),
+                       "-o", str(tmp_path / "b.zip"))
     assert done.returncode == 3, done.stderr
     harness.assert_one_line_error(done.stderr, str(cut))
     assert harness.files_in(tmp_path) == ["trunc.har"]
@@ -157,7 +159,8 @@ def test_stream_interrupted_says_the_zip_on_stdout_is_incomplete(tmp_path: Path)
     with big.open("w") as fh:
         for n in range(600_000):
             fh.write(f"line {n} user{n}@example.com token=abcdefghijklmnop{n}\n")
-    child = subprocess.Popen(harness.command("collect", "--only", "attachments", "--attach", str(big), "-o", "-"),
+    child = subprocess.Popen(harness.command("collect", "--only", "attachments", "--attach", str(big),
+                                             "-o", "-"),
                              env=harness.child_env(""), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                              stdin=subprocess.DEVNULL)
     try:
@@ -189,7 +192,8 @@ def test_summary_totals_equal_the_manifest_for_text_files_and_har(tmp_path: Path
     log.write_text("".join(f"user{n}@example.com password=pw{n}secret\n" for n in range(2000)))
 
     def collect(ctx: Context) -> None:
-        ctx.add_text("made.txt", "contact carol@example.org with token=ghp_OhbVrpoiVgRV5IfLBcbfnoGMbJmTPSIAoCLr\n")
+        ctx.add_text("made.txt",
+                     "contact carol@example.org with token=ghp_OhbVrpoiVgRV5IfLBcbfnoGMbJmTPSIAoCLr\n")
 
     manager = make_manager(_plugin(Collector("maker", "m", collect)))
     out = tmp_path / "out"
@@ -224,7 +228,8 @@ def test_inspect_finds_a_summary_whose_totals_were_changed(tmp_path: Path) -> No
 
     for f in manifest["files"]:
         if f["path"] == "summary.md":
-            f["size"], f["sha256"] = len(members["summary.md"]), hashlib.sha256(members["summary.md"]).hexdigest()
+            summary = members["summary.md"]
+            f["size"], f["sha256"] = len(summary), hashlib.sha256(summary).hexdigest()
     members["manifest.json"] = json.dumps(manifest).encode()
     forged = tmp_path / "forged.zip"
     with zipfile.ZipFile(forged, "w") as zf:
@@ -247,8 +252,8 @@ def test_size_budget_of_10_mib_is_honoured(tmp_path: Path) -> None:
     def collect(ctx: Context) -> None:
         ctx.add_stream("big.txt", (line * 1000 for _ in range(200)))  # 20 MB offered
 
-    bundle = build_bundle(tmp_path, manager=make_manager(_plugin(Collector("big", "b", collect, max_bytes=budget))),
-                          only="big")
+    manager = make_manager(_plugin(Collector("big", "b", collect, max_bytes=budget)))
+    bundle = build_bundle(tmp_path, manager=manager, only="big")
     kept = bundle.zip.read("big/big.txt")
     assert budget - len(line) < len(kept) <= budget  # all it may keep, cut at a line end
     assert kept.endswith(b"\n")
@@ -273,7 +278,8 @@ def test_nul_after_9_kb_is_refused_by_the_same_check_that_stages_the_file(tmp_pa
     """The --attach check and the staging read the same head: no file passes one and drops out later."""
     log = tmp_path / "late-nul.log"
     log.write_bytes(b"ok line\n" * 1200 + b"bad\x00line\n" + b"after\n")
-    done = harness.run("collect", "--only", "attachments", "--attach", str(log), "-o", str(tmp_path / "b.zip"))
+    done = harness.run("collect", "--only", "attachments", "--attach", str(log),
+                       "-o", str(tmp_path / "b.zip"))
     assert done.returncode == 2
     harness.assert_one_line_error(done.stderr, "binary file", "--attach-binary")
     assert harness.files_in(tmp_path) == ["late-nul.log"]
@@ -307,7 +313,7 @@ def test_review_step_asks_nothing_with_yes_or_json(tmp_path: Path, flag: str) ->
     leader, follower = pty.openpty()
     try:
         child = subprocess.run(harness.command("collect", "--only", "reviewing", "-o", str(out), flag),
-                               stdin=follower, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               stdin=follower, capture_output=True,
                                env=harness.child_env("reviewing"), timeout=60, text=True)
     finally:
         os.close(follower)
@@ -430,7 +436,8 @@ def test_write_progress_shows_on_a_terminal_and_not_on_a_pipe(tmp_path: Path) ->
                                                   "-y", "-o", str(tmp_path / "t.zip"))
     assert code == 0
     assert "writing attachments/big.log:" in text and "MB" in text  # bytes of the file being written
-    piped = harness.run("collect", "--only", "attachments", "--attach", str(log), "-o", str(tmp_path / "p.zip"))
+    piped = harness.run("collect", "--only", "attachments", "--attach", str(log),
+                        "-o", str(tmp_path / "p.zip"))
     assert piped.returncode == 0 and "writing" not in piped.stderr and piped.stderr == ""
 
 

@@ -41,7 +41,7 @@ def files_in_block(code: str) -> dict[str, str] | None:
     parts = re.split(r"^# ([\w.-]+\.(?:py|toml))\n", code, flags=re.M)
     if len(parts) < 3 or parts[0].strip():
         return None
-    return dict(zip(parts[1::2], parts[2::2]))
+    return dict(zip(parts[1::2], parts[2::2], strict=True))
 
 
 PYTHON = [(where, code) for where, code in blocks("python") if files_in_block(code) is None]

@@ -44,7 +44,8 @@ TEXT = st.lists(st.one_of(PIECES, st.text(max_size=3)), max_size=60).map("".join
 def per_trigger(prefilter: PythonPrefilter, projected: bytes) -> Candidates:
     """The reference: every scan searched from every line's start, kept if it matches in that line."""
     scans: list[tuple[re.Pattern[bytes], int]] = [
-        *((pattern, mask) for (pattern, mask, _), parts in zip(prefilter._scans, prefilter._precise)
+        *((pattern, mask) for (pattern, mask, _), parts in zip(prefilter._scans, prefilter._precise,
+                                                               strict=True)
           if parts is None),
         *((pattern, mask) for _, pattern, mask in prefilter._line_starts),
         *((pattern, mask) for _, pattern, mask in prefilter._digit_runs),

@@ -58,7 +58,8 @@ def test_ticket_fields_through_the_cli(tmp_path: Path) -> None:
 
 
 def test_ticket_through_the_api(tmp_path: Path) -> None:
-    bundle = build_bundle(tmp_path, only="ticket", problem="It hangs", email=EMAIL, request_id=["req_x123456"])
+    bundle = build_bundle(tmp_path, only="ticket", problem="It hangs", email=EMAIL,
+                          request_id=["req_x123456"])
     ticket = bundle.json("ticket/ticket.json")
     assert ticket["problem"] == "It hangs" and ticket["email"] == EMAIL
     assert ticket["request_ids"]["given"] == ["req_x123456"]
@@ -144,7 +145,8 @@ def test_prompts_ask_for_what_is_missing_on_a_terminal(tmp_path: Path) -> None:
 def _limits_env(tmp_path: Path, attachment_mb: float, upload_mb: float) -> dict[str, str]:
     config = tmp_path / "config" / "diagbundle"
     config.mkdir(parents=True)
-    (config / "config.toml").write_text(f"[limits]\nattachment_mb = {attachment_mb}\nupload_mb = {upload_mb}\n")
+    (config / "config.toml").write_text(
+        f"[limits]\nattachment_mb = {attachment_mb}\nupload_mb = {upload_mb}\n")
     return {"XDG_CONFIG_HOME": str(tmp_path / "config")}
 
 
@@ -153,7 +155,8 @@ def _noise(tmp_path: Path) -> Path:
     import random
 
     rng = random.Random(1)
-    log.write_text("".join(f"{rng.getrandbits(128):032x}\n" for _ in range(40_000)))  # ~1.3 MB, incompressible-ish
+    # About 1.3 MB, and hardly compressible.
+    log.write_text("".join(f"{rng.getrandbits(128):032x}\n" for _ in range(40_000)))
     return log
 
 
@@ -180,8 +183,8 @@ def test_size_check_in_json_mode_at_both_limits(tmp_path: Path) -> None:
 def test_size_check_on_a_terminal_and_on_a_pipe(tmp_path: Path) -> None:
     log = _noise(tmp_path)
     env = _limits_env(tmp_path, 0.5, 5)
-    piped = harness.run("collect", "--only", "attachments", "--attach", str(log), "-o", str(tmp_path / "p.zip"),
-                        env=env)
+    piped = harness.run("collect", "--only", "attachments", "--attach", str(log),
+                        "-o", str(tmp_path / "p.zip"), env=env)
     assert piped.returncode == 0
     assert "diagbundle: size: too big to attach" in piped.stderr
     code, shown = harness.run_with_terminal_stderr("collect", "--only", "attachments", "--attach", str(log),
@@ -196,7 +199,8 @@ def test_size_check_in_the_api(tmp_path: Path) -> None:
     result = diagbundle.BundleBuilder(only="attachments", attach=[str(log)], limits=small,
                                       keep_mapping=False).write(tmp_path)
     assert result.size_check is not None and not result.size_check.fits_attachment
-    roomy = diagbundle.BundleBuilder(only="attachments", attach=[str(log)], keep_mapping=False).write(tmp_path)
+    roomy = diagbundle.BundleBuilder(only="attachments", attach=[str(log)],
+                                     keep_mapping=False).write(tmp_path)
     assert roomy.size_check is not None and roomy.size_check.fits_attachment
     assert roomy.size_check.limits == diagbundle.Limits()
     streamed = diagbundle.stream(only="attachments", attach=[str(log)], limits=small, keep_mapping=False)

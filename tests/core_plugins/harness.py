@@ -137,12 +137,16 @@ class Terminal:
 
 def run_with_terminal_stderr(*args: str, load: str | None = "",
                              env: Mapping[str, str] | None = None) -> tuple[int, str]:
-    """Run to completion with stderr on a pseudo-terminal (stdin and stdout not); (exit code, what it showed)."""
+    """Run to completion with stderr on a pseudo-terminal (stdin and stdout not).
+
+    Returns the exit code and what the terminal showed.
+    """
     import pty
 
     leader, follower = pty.openpty()
     try:
-        child = subprocess.run(command(*args), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=follower,
+        child = subprocess.run(command(*args), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                               stderr=follower,
                                env=child_env(load, env), timeout=120)
     finally:
         os.close(follower)
