@@ -28,7 +28,7 @@ from diagbundle.plugins import PluginManager
 from diagbundle.redaction.config import build_redactor
 from diagbundle.redaction.engine import Redactor
 from diagbundle.redaction.mapping import save_mapping
-from diagbundle.redaction.parallel import default_workers
+from diagbundle.redaction.parallel import choose_workers
 from diagbundle.redaction.view import RedactionView
 from diagbundle.types import Format, FormatJob
 
@@ -107,7 +107,7 @@ def redact_stream(
     once or while iterating. ``workers``: a long input's text is redacted
     in that many processes forked from this one, on Linux, with the same
     output (:meth:`~diagbundle.redaction.engine.Redactor.stream`); None
-    picks one per core (:func:`~diagbundle.redaction.parallel.default_workers`).
+    picks about one per core (:func:`~diagbundle.redaction.parallel.default_workers`).
     """
     if manager is None:
         manager = PluginManager()
@@ -125,10 +125,10 @@ def redact_stream(
         produced = fmt.sanitize(reader, FormatJob(RedactionView(lambda: redactor), report.redactions))
         if fmt.text:  # this process sanitizes: the text pass behind it can have the other cores
             produced = redactor.stream(produced, report.redactions, json=fmt.media_type.endswith("json"),
-                                       workers=default_workers(busy=True) if workers is None else workers)
+                                       workers=choose_workers(workers, busy=True))
     else:
         produced = redactor.stream(_text_chunks(reader, name), report.redactions, json=fmt_name == "json",
-                                   workers=default_workers(busy=False) if workers is None else workers)
+                                   workers=choose_workers(workers, busy=False))
 
     def counted() -> Iterator[bytes]:
         yield from produced

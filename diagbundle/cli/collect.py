@@ -13,7 +13,7 @@ from diagbundle.cli.redact import add_workers
 from diagbundle.cli.sizes import human_size
 from diagbundle.cli.upload import print_result, result_dict
 from diagbundle.errors import EXIT_INCOMPLETE, UsageError
-from diagbundle.redaction.parallel import default_workers
+from diagbundle.redaction.parallel import choose_workers
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -21,15 +21,6 @@ if TYPE_CHECKING:
     from diagbundle.builder import BundleResult
     from diagbundle.plugins import PluginManager
     from diagbundle.types import UploadResult
-
-def _workers(asked: int | None) -> int:
-    """Workers for the text pass: what was asked, else one per core but one (the writer's).
-
-    On two cores that one worker takes a HAR's text pass off the process that
-    sanitizes it (collect --har of the dense 95 MB HAR: 19.7 -> 16.8 s).
-    """
-    return default_workers(busy=True) if asked is None else asked
-
 
 def add_parser(sub: Any, manager: PluginManager | None) -> None:
     collect = sub.add_parser(
@@ -107,7 +98,9 @@ def run(args: argparse.Namespace, manager: PluginManager) -> int:
         progress=_collector_line(sys.stderr) if tty else None,
         write_progress=_WriteLine(sys.stderr) if tty else None,
         prompt=Prompt(interactive=interactive),
-        workers=_workers(args.workers),
+        # One per core but one (this process's: it sanitizes HARs and deflates). On two cores that
+        # one takes a HAR's text pass off the sanitizing process (dense 95 MB HAR: 19.7 -> 16.8 s).
+        workers=choose_workers(args.workers, busy=True),
         **plugin_options,
     )
     if args.dry_run:

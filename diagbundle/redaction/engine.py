@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from diagbundle.redaction import views
 from diagbundle.redaction.lines import MARGIN, WINDOW, Run
-from diagbundle.redaction.parallel import Parallel
+from diagbundle.redaction.parallel import Parallel, RunFactory
 from diagbundle.redaction.prefilter import Prefilter, make_prefilter
 from diagbundle.redaction.pseudonyms import Pseudonyms
 from diagbundle.redaction.rule import Rule
@@ -29,8 +29,6 @@ from diagbundle.redaction.rules import DEFAULT_PII, PII_KINDS, default_rules, li
 __all__ = ["MARGIN", "WINDOW", "Redactor", "Rule"]
 
 _ENCODE_ERRORS = "diagbundle-surrogates"
-#: Makes a run that writes pseudonyms through the first argument and counts into the second.
-_MakeRun = Callable[[Callable[[str, str], str], Counter[str] | None], Run]
 
 
 def _encode_errors(err: UnicodeError) -> tuple[bytes, int]:
@@ -232,19 +230,18 @@ class Redactor:
         self, chunks: Iterable[bytes | str], counts: Counter[str] | None, json: bool,
         keep: Iterable[str] = (), workers: int = 0,
     ) -> Iterator[str]:
-        compiled = self._snapshot()
         make_run = self._runs(json, keep)
         run = make_run(self._pseudonyms.get, counts)
         if not workers:  # redact() and most streams: no worker machinery at all
             yield from self._lines(chunks, run, None)
             return
-        lines = Parallel(run, make_run, workers, self._pseudonyms.get, counts, compiled.prefilter.settle)
+        lines = Parallel(run, make_run, workers)
         try:
             yield from self._lines(chunks, run, lines)
         finally:
             lines.close()
 
-    def _runs(self, json: bool, keep: Iterable[str]) -> _MakeRun:
+    def _runs(self, json: bool, keep: Iterable[str]) -> RunFactory:
         """What makes a run of the current rules for these options (a worker makes its own)."""
         compiled = self._snapshot()
         allowed = self._allowed_check()

@@ -75,8 +75,8 @@ PLACE, PLACE_END = "\x1e", "\x1f"
 CUT, CUT_END = "\x1c", "\x1d"
 _MARKS = (PLACE, PLACE_END, CUT, CUT_END)
 
-#: Builds a fresh run writing placeholders through ``pseudonym`` and counting into ``counts``.
-RunFactory = Callable[[Callable[[str, str], str], Counter[str]], Run]
+#: Makes a fresh run that writes pseudonyms through its first argument and counts into its second.
+RunFactory = Callable[[Callable[[str, str], str], Counter[str] | None], Run]
 
 
 @dataclass
@@ -206,6 +206,11 @@ def _resident() -> int:
         return int(Path("/proc/self/statm").read_bytes().split()[1]) * os.sysconf("SC_PAGE_SIZE")
     except (OSError, ValueError, IndexError):
         return 0
+
+
+def choose_workers(asked: int | None, *, busy: bool) -> int:
+    """``asked`` if given, else :func:`default_workers`."""
+    return default_workers(busy) if asked is None else asked
 
 
 def default_workers(busy: bool) -> int:
@@ -338,15 +343,13 @@ class Parallel:
     is not fresh.
     """
 
-    def __init__(self, run: Run, make_run: RunFactory, workers: int,
-                 pseudonym: Callable[[str, str], str], counts: Counter[str] | None,
-                 before_fork: Callable[[], None]) -> None:
+    def __init__(self, run: Run, make_run: RunFactory, workers: int) -> None:
         self.run = run
         self._make_run = make_run
         self._wanted = workers
-        self._pseudonym = pseudonym
-        self._counts = counts
-        self._before_fork = before_fork
+        #: The stream's pseudonym table and counts: its run's.
+        self._pseudonym = run.decider.pseudonym
+        self._counts = run.decider.counts
         self._seen = 0
         self._workers: Workers | None = None
         self._pending: deque[tuple[str, int, bool]] = deque()  # segment, worker, sent
@@ -362,8 +365,7 @@ class Parallel:
         """Redact complete lines; yields what is done, in order (some may still be in flight)."""
         self._seen += len(text)
         workers = self._start() if self._seen > START_AFTER else None
-        if workers is None:
-            yield from self.drain()
+        if workers is None:  # not started (nothing is in flight) or not to be
             out = self.run.block(text)
             if out:
                 yield out
@@ -412,7 +414,7 @@ class Parallel:
             if _resident() > FORK_RSS_LIMIT:
                 self._wanted = 0
                 return None
-            self._before_fork()
+            self.run.prefilter.settle()  # a thread compiling in it would never finish in a child
             try:
                 self._workers = Workers(self._wanted, self._make_run)
             except (OSError, ValueError):  # out of processes or memory: one process will do
