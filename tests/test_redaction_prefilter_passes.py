@@ -62,7 +62,7 @@ def per_trigger(prefilter: PythonPrefilter, projected: bytes) -> Candidates:
             if match is not None and match.start() < stop:
                 found[start] = found.get(start, 0) | mask
         line_end = min(stop - 1, len(projected))
-        for pattern, mask, confirms in parts:
+        for pattern, mask, _, confirms in parts:
             if pattern.search(projected, start, line_end) is not None:
                 if mask:
                     found[start] = found.get(start, 0) | mask

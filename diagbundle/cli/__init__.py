@@ -82,7 +82,7 @@ def _verbose_version() -> str:
     """The version, the Python, and which redaction prefilter runs (and why)."""
     import platform
 
-    from diagbundle.redaction.prefilter import load_hyperscan
+    from diagbundle.redaction.prefilter import load_ahocorasick, load_hyperscan
 
     hs = load_hyperscan()
     if hs is not None:
@@ -90,12 +90,8 @@ def _verbose_version() -> str:
     else:
         engine = ("python (pure-Python fallback: no Hyperscan wheel for this platform, or it failed "
                   "to load; pip install 'diagbundle[fast]' to try)")
-        try:
-            import ahocorasick  # noqa: F401
-        except Exception:
-            engine += "; literals sought with re (pyahocorasick not installed)"
-        else:
-            engine += "; literals sought with pyahocorasick"
+        engine += ("; literals sought with pyahocorasick" if load_ahocorasick() is not None
+                   else "; literals sought with re (pyahocorasick not installed)")
     return "\n".join([
         f"diagbundle {__version__}",
         f"python {platform.python_version()} ({platform.python_implementation()}, {platform.machine()})",

@@ -233,9 +233,10 @@ def _line_start_literal(part: str) -> bytes:
 
 #: Grouped parts: their pattern, their rules, and the literal all of them start with (or None).
 _Scans = list[tuple[re.Pattern[bytes], int, bytes | None]]
-#: The parts of one scan, each with the rules it flags outright and the rules it flags only
-#: where a trigger's own alternative (the part before it was widened to be sought) matches too.
-_Parts = list[tuple[re.Pattern[bytes], int, list[tuple[re.Pattern[bytes], int]]]]
+#: The parts of one scan, each with the rules it flags outright, every rule it can flag, and
+#: the rules it flags only where a trigger's own alternative (the part before it was widened
+#: to be sought) matches too.
+_Parts = list[tuple[re.Pattern[bytes], int, int, list[tuple[re.Pattern[bytes], int]]]]
 #: Line-start parts: their literal after the ``^``, the part, its rules.
 _LineStarts = list[tuple[bytes, re.Pattern[bytes], int]]
 #: Digit-led parts: the part widened (see widen_digits), the part, its rules.
@@ -296,18 +297,18 @@ class PythonPrefilter:
 
     def __init__(self, triggers: Sequence[tuple[str, ...]], *, automaton: bool = True) -> None:
         """``automaton=False`` seeks with ``re`` alone even where pyahocorasick is installed (tests)."""
-        self._scans, self._precise, self._line_starts, self._digit_runs = self._compile(
-            _group_triggers(triggers))
-        self._seeker, self._by_seek = _seeker(self._scans)
-        self._automaton = _automaton(self._by_seek) if automaton else None
+        self._build(_group_triggers(triggers), automaton)
 
     @classmethod
     def from_groups(cls, groups: dict[str, int]) -> PythonPrefilter:
-        self = cls(())
+        self = cls.__new__(cls)
+        self._build(groups, True)
+        return self
+
+    def _build(self, groups: dict[str, int], automaton: bool) -> None:
         self._scans, self._precise, self._line_starts, self._digit_runs = self._compile(groups)
         self._seeker, self._by_seek = _seeker(self._scans)
-        self._automaton = _automaton(self._by_seek)
-        return self
+        self._automaton = _automaton(self._by_seek) if automaton else None
 
     @staticmethod
     def _compile(groups: dict[str, int]) -> tuple[_Scans, list[_Parts | None], _LineStarts, _DigitRuns]:
@@ -382,7 +383,7 @@ class PythonPrefilter:
             if len(set(masks_of)) == 1 and not any(part in confirm for part in parts):
                 precise.append(None)
             else:
-                precise.append([(_compile_bytes(part), exact.get(part, 0), confirm.get(part, []))
+                precise.append([(_compile_bytes(part), exact.get(part, 0), split[part], confirm.get(part, []))
                                 for part in parts])
         return scans, precise, line_starts, digit_runs
 
@@ -529,11 +530,8 @@ def _seeker(scans: _Scans) -> tuple[re.Pattern[bytes] | None, dict[bytes, int]]:
 
 def _automaton(by_seek: dict[bytes, int]) -> Any | None:
     """An Aho-Corasick automaton of the three-letter literals (``by_seek``), if pyahocorasick loads."""
-    if not by_seek:
-        return None
-    try:
-        import ahocorasick
-    except Exception:  # not installed (no wheel for this platform), or a broken build
+    ahocorasick = load_ahocorasick() if by_seek else None
+    if ahocorasick is None:
         return None
     automaton = ahocorasick.Automaton()
     for seek, index in by_seek.items():
@@ -565,10 +563,7 @@ def _narrowed(parts: _Parts, projected: bytes, at: int, start: int, end: int) ->
     own alternative to match somewhere in the line, ``projected[start:end]``.
     """
     mask = 0
-    for pattern, part_mask, confirms in parts:
-        wanted = part_mask
-        for _, confirm_mask in confirms:
-            wanted |= confirm_mask
+    for pattern, part_mask, wanted, confirms in parts:
         if wanted & ~mask and pattern.search(projected, at, end) is not None:
             mask |= part_mask
             for original, confirm_mask in confirms:
@@ -746,6 +741,15 @@ class HyperscanPrefilter:
 
         self._db.scan(projected, match_event_handler=on_match, scratch=self._scratch(self._db))
         return found
+
+
+def load_ahocorasick() -> Any | None:
+    """The ``ahocorasick`` module (pyahocorasick), or None when it is not installed or cannot load."""
+    try:
+        import ahocorasick
+    except Exception:  # not installed (no wheel for this platform), or a broken build
+        return None
+    return ahocorasick
 
 
 def load_hyperscan() -> Any | None:
