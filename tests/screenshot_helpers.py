@@ -7,11 +7,13 @@ besides reading the output again with a second OCR engine.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
 import sys
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -168,6 +170,19 @@ def run_cli(*args: str, cwd: Path, env: dict[str, str] | None = None,
     full_env = {**os.environ, "DIAGBUNDLE_LOAD_PLUGINS": "", **(env or {})}
     return subprocess.run([*prefix, *CLI, *args], cwd=cwd, capture_output=True, text=True,
                           env=full_env, timeout=timeout, check=False)
+
+
+@contextlib.contextmanager
+def running(argv: list[str], env: dict[str, str], ready: str) -> Iterator[None]:
+    """A helper process for the ``with`` block, once it has printed ``ready`` on its first line."""
+    proc = subprocess.Popen(argv, env={**os.environ, **env}, stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        assert proc.stdout.readline().strip() == ready
+        yield
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
 
 
 def images_in(bundle: Path) -> dict[str, Image.Image]:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
-from screenshot_helpers import fill_ratio, images_in, run_cli
+from screenshot_helpers import fill_ratio, images_in, run_cli, running
 
 WIDTH, HEIGHT = 1024, 640
 AT = (120, 90)
@@ -77,14 +77,8 @@ def shown(display: str, tmp_path: Path) -> Iterator[Image.Image]:
     img = _known_image()
     img.save(tmp_path / "known.png")
     argv = [sys.executable, "-c", _SHOW, str(tmp_path / "known.png"), str(AT[0]), str(AT[1])]
-    viewer = subprocess.Popen(argv, env={**os.environ, "DISPLAY": display}, stdout=subprocess.PIPE, text=True)
-    try:
-        assert viewer.stdout is not None
-        assert viewer.stdout.readline().strip() == "shown"
+    with running(argv, {"DISPLAY": display}, "shown"):
         yield img
-    finally:
-        viewer.terminate()
-        viewer.wait(timeout=10)
 
 
 def test_capture_matches_what_is_on_screen(shown: Image.Image, display: str, tmp_path: Path) -> None:

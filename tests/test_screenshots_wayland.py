@@ -23,7 +23,7 @@ import pytest
 from diagbundle_plugins.screenshots.capture import wayland
 from diagbundle_plugins.screenshots.portal import request_path
 from PIL import Image, PngImagePlugin
-from screenshot_helpers import images_in, run_cli
+from screenshot_helpers import images_in, run_cli, running
 
 SERVICE = Path(__file__).with_name("portal_service.py")
 BUS_CONFIG = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
@@ -79,17 +79,9 @@ def _service(bus: str, tmp_path: Path, mode: str) -> Iterator[str]:
     pictures = tmp_path / "Pictures"
     pictures.mkdir(exist_ok=True)
     _known_png(pictures / "source.png")
-    proc = subprocess.Popen([sys.executable, str(SERVICE), mode, str(pictures / "source.png"),
-                             str(tmp_path / "portal.log")],
-                            env={**os.environ, "DBUS_SESSION_BUS_ADDRESS": bus},
-                            stdout=subprocess.PIPE, text=True)
-    try:
-        assert proc.stdout is not None
-        assert proc.stdout.readline().strip() == "ready"
+    argv = [sys.executable, str(SERVICE), mode, str(pictures / "source.png"), str(tmp_path / "portal.log")]
+    with running(argv, {"DBUS_SESSION_BUS_ADDRESS": bus}, "ready"):
         yield bus
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 @pytest.fixture
