@@ -7,7 +7,7 @@ images and fonts, HTML/JS/CSS. ``--dense`` also gives every row of the large
 listings a ``token`` field (about 200,000 more secrets): a stress case, not a
 realistic capture.
 
-Three figures, each from its own child processes (peak RSS and PSS summed
+Each figure from its own child processes (peak RSS and PSS summed
 over the command and its worker processes, sampled from /proc by a small
 launcher, so the generator's memory never counts), each the median of
 ``--runs`` runs:
@@ -15,6 +15,9 @@ launcher, so the generator's memory never counts), each the median of
 * the sanitizer alone: a process that builds the default redactor and runs
   ``sanitize_har`` from the input file to an output file (its wall time; it
   also prints its own time from building the redactor to the last byte),
+* two floors beside it: the sanitizer with no text rules (the HAR rules,
+  pseudonyms, reading and writing entries), and the C JSON codec alone
+  loading and dumping the whole file,
 * ``diagbundle redact big.har > out.har``: the sanitizer as a user runs it
   (start-up, the core's JSON-mode text pass over its output, in a worker
   process beside the sanitizer), and again with ``--workers 0``, and
@@ -66,6 +69,14 @@ with open(sys.argv[1], "rb") as src, open(sys.argv[2], "wb") as out:
         out.write(chunk)
         size += len(chunk)
 print(f"{time.perf_counter() - start:.3f} {size} {sum(counts.values())}")
+"""
+
+
+#: The C JSON codec alone on the whole file: what any Python rewrite of it costs at least.
+CODEC = r"""
+import json, sys
+with open(sys.argv[1], "rb") as src:
+    json.dumps(json.loads(src.read()), ensure_ascii=False, separators=(",", ":"))
 """
 
 
@@ -279,6 +290,15 @@ def main() -> None:
               f"{float(inner):.2f} s), peak RSS {peaks}; output "
               f"{int(out_size) / 1e6:.1f} MB, {redactions} redactions")
         if args.redactor == "default":
+            # Floors no text-rule work can go under: the HAR rules, pseudonyms and the
+            # entries' reading and writing alone, then the C JSON codec on the whole file.
+            wall, fastest, stdout, peaks = _median_run(
+                runs, [sys.executable, "-c", CHILD, str(src), str(dst), "none"], tmp)
+            print(f"  no text rules:   {wall:.2f} s wall (fastest {fastest:.2f}), peak RSS {peaks}; "
+                  f"{stdout.split()[2]} redactions")
+            wall, fastest, _, peaks = _median_run(runs, [sys.executable, "-c", CODEC, str(src)], tmp)
+            print(f"  json codec only: {wall:.2f} s wall (fastest {fastest:.2f}), peak RSS {peaks}: "
+                  f"json.loads and compact json.dumps of the file, nothing sanitized")
             redact = [sys.executable, "-m", "diagbundle", "redact", str(src)]
             for label, command in (("diagbundle redact:", redact),
                                    ("  --workers 0:", [*redact, "--workers", "0"])):

@@ -11,7 +11,9 @@ Then, on the same text written to a file, side by side: ``gzip -6`` on it,
 loads, one worker process per core) and with Hyperscan hidden (the
 pure-Python fallback), each also with ``--workers 0`` (one process), the
 pure-Python prefilter with and without its fast passes, and building a
-redactor cold (empty database cache) and warm. Targets are printed, not
+redactor cold (empty database cache) and warm. Last, the ceiling of the
+design: each prefilter alone, what deciding its candidate lines costs, and
+what every core could give at best if each ran as fast as one process alone. Targets are printed, not
 asserted: default install >= 150 MB/s, pure Python >= 60 MB/s, warm build
 <= 50 ms. The machine is shared: CPU seconds (all processes) are printed beside wall time.
 
@@ -42,8 +44,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from diagbundle.redaction import Redactor, views
+from diagbundle.redaction.lines import slices
 from diagbundle.redaction.parallel import default_workers
-from diagbundle.redaction.prefilter import PythonPrefilter, load_hyperscan
+from diagbundle.redaction.prefilter import PythonPrefilter, load_hyperscan, project
 
 CHUNK = 64 << 10
 TRIGGER = views.TRIGGER
@@ -201,6 +204,51 @@ def run_long_line(engine: str, mb: int) -> dict[str, float | str]:
     }
 
 
+def run_prefilter(engine: str, mb: int) -> dict[str, float | str]:
+    """The prefilter alone, then the whole redaction, on the same text in one process.
+
+    The prefilter gets pieces of whole lines the size of the run's chunks.
+    What the whole redaction takes beyond it is deciding the candidate lines
+    in Python: the two costs bound what more processes can give (see
+    :func:`print_ceiling`). CPU seconds, so another process on the machine
+    does not count.
+    """
+    text = "".join(log_text(mb * 1_000_000))
+    data = text.encode()
+    redactor = make_redactor(engine)
+    prefilter = redactor._snapshot().prefilter
+    pieces = slices(text, CHUNK)
+    prefilter.candidates(project(pieces[0]))  # an automaton or scratch built on first use
+    lines = 0
+    start = time.process_time()
+    for piece in pieces:
+        lines += len(prefilter.candidates(project(piece)))
+    scan = time.process_time() - start
+    start = time.process_time()
+    for _ in redactor.stream(chunks_of(data)):
+        pass
+    whole = time.process_time() - start
+    size = len(data) / 1e6
+    return {"engine": engine, "scan_s_mb": scan / size, "whole_s_mb": whole / size,
+            "lines_per_mb": lines / size}
+
+
+def print_ceiling(r: dict[str, float | str], cores: int, target: float) -> None:
+    """What ``cores`` processes could reach at best, from one process's two costs.
+
+    The bound assumes each process runs as fast as one alone and the main
+    process (reading, placeholders, writing) costs nothing: neither holds.
+    Also what deciding a line would have to cost for ``target`` MB/s.
+    """
+    scan, whole, lines = float(r["scan_s_mb"]), float(r["whole_s_mb"]), float(r["lines_per_mb"])
+    need = (f"{(cores / target - scan) / lines * 1e6:.1f} us a line" if cores / target > scan
+            else "a faster prefilter")
+    print(f"{r['engine']:>9}: prefilter alone {1 / scan:6.1f} MB/s CPU, {lines:.0f} candidate lines a MB, "
+          f"deciding them {(whole - scan) / lines * 1e6:.1f} us a line in Python; at best on {cores} cores: "
+          f"{cores / whole:.0f} MB/s ({cores / scan:.0f} MB/s if deciding cost nothing); "
+          f"{target:.0f} MB/s would need {need}")
+
+
 def run_build(engine: str, mb: int) -> dict[str, float | str]:
     """Build a redactor (rules, then every Hyperscan database, the threaded one too)."""
     start, start_cpu = time.perf_counter(), time.process_time()
@@ -228,10 +276,11 @@ def main() -> None:
     parser.add_argument("--mb", type=int, default=50, help="size of the log text (MB)")
     parser.add_argument("--long-mb", type=int, default=100, help="size of the single line (MB)")
     parser.add_argument("--engine", choices=["python", "python-old", "hyperscan", "both"], default="both")
-    parser.add_argument("--child", choices=["logs", "long", "build"], help=argparse.SUPPRESS)
+    parser.add_argument("--child", choices=["logs", "long", "build", "prefilter"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        run = {"logs": run_logs, "long": run_long_line, "build": run_build}[args.child]
+        kinds = {"logs": run_logs, "long": run_long_line, "build": run_build, "prefilter": run_prefilter}
+        run = kinds[args.child]
         print(json.dumps(run(args.engine, args.mb)))
         return
 
@@ -249,6 +298,11 @@ def main() -> None:
               f"(input held in memory: {r['rss_input']:.0f} MB)")
     if len(engines) == 2:
         print(f"outputs byte-identical: {len(digests) == 1}")
+    print("the ceiling of this design: one process's prefilter and decisions (10 MB), scaled to every "
+          f"core ({os.cpu_count()} here) with nothing else to do:")
+    for engine in engines:
+        target = 150 if engine == "hyperscan" else 60
+        print_ceiling(child("prefilter", engine, min(args.mb, 10)), os.cpu_count() or 1, target)
     for engine in engines:
         r = child("long", engine, args.long_mb)
         print(f"{engine:>9}: one {args.long_mb} MB line in 64 KiB chunks: {r['mb_s']:6.1f} MB/s, "
