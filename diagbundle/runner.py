@@ -103,6 +103,10 @@ def run_jobs(
     finished = threading.Condition()
     fatal: list[UsageError] = []
     pending: dict[str, tuple[threading.Thread, Context, float, float]] = {}
+    # Collectors whose work() has returned, told under ``finished``: a thread is still alive
+    # for a moment after it notifies (on Python 3.13 the waiter often sees it so), and a
+    # wait on is_alive() would last until the next collector's deadline.
+    done: set[str] = set()
 
     def work(job: Job, ctx: Context, result: CollectorResult, started: float) -> None:
         # A collector abandoned after its timeout may still raise later: its result
@@ -123,6 +127,7 @@ def run_jobs(
             with finished:
                 if result.duration == 0.0:
                     result.duration = time.monotonic() - started
+                done.add(job.collector.name)
                 finished.notify_all()
 
     for job, ctx in runnable:
@@ -145,7 +150,7 @@ def run_jobs(
             now = time.monotonic()
             for name, (thread, ctx, started, limit) in list(pending.items()):
                 result = results[name]
-                if not thread.is_alive():
+                if name in done or not thread.is_alive():
                     del pending[name]
                 elif now - started >= limit:
                     ctx.stop(f"timed out after {limit:g} s")
