@@ -102,10 +102,10 @@ def run_jobs(
     results: dict[str, CollectorResult] = {}
     finished = threading.Condition()
     fatal: list[UsageError] = []
-    pending: dict[str, tuple[threading.Thread, Context, float, float]] = {}
-    # Collectors whose work() has returned, told under ``finished``: a thread is still alive
-    # for a moment after it notifies (on Python 3.13 the waiter often sees it so), and a
-    # wait on is_alive() would last until the next collector's deadline.
+    pending: dict[str, tuple[Context, float, float]] = {}
+    # Collectors whose work() has returned, told under ``finished``: not thread.is_alive(),
+    # since a thread is still alive for a moment after it notifies (on Python 3.13 the waiter
+    # often sees it so), and the wait would then last until the next collector's deadline.
     done: set[str] = set()
 
     def work(job: Job, ctx: Context, result: CollectorResult, started: float) -> None:
@@ -138,19 +138,19 @@ def run_jobs(
         thread = threading.Thread(
             target=work, args=(job, ctx, result, started), name=f"diagbundle-{c.name}", daemon=True
         )
-        pending[c.name] = (thread, ctx, started, c.timeout or default_timeout)
+        pending[c.name] = (ctx, started, c.timeout or default_timeout)
         thread.start()
 
     with finished:
         while pending:
             if fatal:  # the run is over: no bundle will be written, stop waiting
-                for _, ctx, _, _ in pending.values():
+                for ctx, _, _ in pending.values():
                     ctx.stop("the run was stopped")
                 break
             now = time.monotonic()
-            for name, (thread, ctx, started, limit) in list(pending.items()):
+            for name, (ctx, started, limit) in list(pending.items()):
                 result = results[name]
-                if name in done or not thread.is_alive():
+                if name in done:
                     del pending[name]
                 elif now - started >= limit:
                     ctx.stop(f"timed out after {limit:g} s")
@@ -163,7 +163,7 @@ def run_jobs(
                 if progress is not None:
                     progress(result)
             if pending:
-                next_deadline = min(s + lim for _, _, s, lim in pending.values())
+                next_deadline = min(s + lim for _, s, lim in pending.values())
                 finished.wait(timeout=max(0.01, next_deadline - time.monotonic()))
     if fatal:
         raise fatal[0]
